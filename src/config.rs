@@ -1,0 +1,294 @@
+//! site.yaml: the site's title, address, clinic, disclaimers and settings.
+//! Every field is documented here; these comments are the user reference.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::content::yaml::{self, Spanned};
+use crate::diagnostics::Diagnostic;
+use crate::model::{Clinic, Config, Disclaimers, HandoutSettings, MarkdownSettings, Paper};
+
+/// The file name of the configuration, at the top of the site folder.
+pub const FILE: &str = "site.yaml";
+
+/// site.yaml as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    /// The site's name, in the header and every page title.
+    title: Option<Spanned<String>>,
+    /// One sentence about the site: the home page's meta description.
+    #[serde(default)]
+    description: Option<String>,
+    /// Where the site will live, e.g. `https://exercises.example.org/`; may include a path.
+    base_url: Option<Spanned<String>>,
+    /// The content language, e.g. `en` or `fr-CA` (the pages' `lang` attribute).
+    #[serde(default)]
+    language: Option<Spanned<String>>,
+    /// The theme: a built-in one (`clinic`) or a folder under themes/.
+    #[serde(default)]
+    theme: Option<Spanned<String>>,
+    /// The clinic's name and contact details.
+    clinic: Option<RawClinic>,
+    /// The required disclaimers.
+    disclaimers: Option<RawDisclaimers>,
+    /// Printed handouts.
+    #[serde(default)]
+    handouts: Option<RawHandouts>,
+    /// Markdown options.
+    #[serde(default)]
+    markdown: Option<RawMarkdown>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClinic {
+    /// The clinic's name (required).
+    name: Option<Spanned<String>>,
+    address: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    /// The clinic's own website (https).
+    website: Option<String>,
+    /// A logo file inside static/, e.g. `logo.svg`.
+    logo: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisclaimers {
+    /// Shown on every web page.
+    site: Option<Spanned<String>>,
+    /// Printed on every handout page.
+    handout: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHandouts {
+    /// `letter` or `a4` (default `letter`).
+    paper: Option<Spanned<String>>,
+    /// Body text size in points, 12 to 20 (default 12).
+    font_size: Option<Spanned<i64>>,
+    /// Days in the tracking log, 1 to 60 (default 14).
+    tracking_days: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMarkdown {
+    /// Let raw HTML in Markdown through (default `false`: it is shown as text).
+    allow_html: Option<bool>,
+}
+
+/// Parses and checks site.yaml. `file` is the name used in diagnostics.
+pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if text.trim().is_empty() {
+        return Err(vec![Diagnostic::error(file, "site.yaml is empty").hint(
+            "add at least `title`, `base_url`, `clinic: {name: ...}` and `disclaimers: {site: ..., handout: ...}`",
+        )]);
+    }
+    let raw: RawConfig = yaml::parse(file, source, text, 1).map_err(|d| vec![d])?;
+    let mut errors = Vec::new();
+    let missing = |key: &str, hint: &str| Diagnostic::error(file, format!("the required key `{key}` is missing")).at(source, 1, 1).hint(hint.to_string());
+
+    let title = required_text(file, source, raw.title.as_ref(), "title", &mut errors)
+        .unwrap_or_default();
+
+    let base_url = match &raw.base_url {
+        None => {
+            errors.push(missing("base_url", "add `base_url: https://exercises.your-clinic.example/`"));
+            String::new()
+        }
+        Some(url) => {
+            let value = url.value.trim();
+            if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
+                let (line, col) = yaml::position(url, 1);
+                errors.push(
+                    Diagnostic::error(file, "base_url must be a full web address")
+                        .at(source, line, col)
+                        .width(value.chars().count())
+                        .hint("write it like `https://exercises.your-clinic.example/`"),
+                );
+            }
+            if value.ends_with('/') { value.to_string() } else { format!("{value}/") }
+        }
+    };
+
+    let language = match &raw.language {
+        None => "en".to_string(),
+        Some(lang) => {
+            let ok = !lang.value.is_empty()
+                && lang.value.len() <= 35
+                && lang.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                let (line, col) = yaml::position(lang, 1);
+                errors.push(
+                    Diagnostic::error(file, "language must be a language tag")
+                        .at(source, line, col)
+                        .hint("write e.g. `en`, `en-CA` or `fr`"),
+                );
+            }
+            lang.value.clone()
+        }
+    };
+
+    let theme = raw.theme.as_ref().map_or_else(|| "clinic".to_string(), |t| t.value.clone());
+
+    let clinic = match raw.clinic {
+        None => {
+            errors.push(missing("clinic", "add `clinic:` with at least `name: Your Clinic`"));
+            Clinic::default()
+        }
+        Some(c) => {
+            let name = required_text(file, source, c.name.as_ref(), "clinic.name", &mut errors).unwrap_or_default();
+            let logo = c.logo.map(|l| l.value);
+            Clinic {
+                name,
+                address: c.address,
+                phone: c.phone,
+                email: c.email,
+                website: c.website,
+                logo,
+            }
+        }
+    };
+
+    let disclaimers = match &raw.disclaimers {
+        None => {
+            errors.push(missing(
+                "disclaimers",
+                "every site must say what its pages are not: add `disclaimers:` with `site:` (shown on every web page) and `handout:` (printed on every handout page)",
+            ));
+            Disclaimers { site: String::new(), handout: String::new() }
+        }
+        Some(d) => {
+            let mut disclaimer = |value: Option<&Spanned<String>>, key: &str, what: &str| match value {
+                Some(v) if !v.value.trim().is_empty() => v.value.trim().to_string(),
+                Some(v) => {
+                    let (line, col) = yaml::position(v, 1);
+                    errors.push(
+                        Diagnostic::error(file, format!("the {what} disclaimer is empty"))
+                            .at(source, line, col)
+                            .hint(format!("write the text that must appear {}", where_shown(key))),
+                    );
+                    String::new()
+                }
+                None => {
+                    errors.push(
+                        Diagnostic::error(file, format!("the {what} disclaimer is missing"))
+                            .at(source, 1, 1)
+                            .hint(format!("add `{key}:` under `disclaimers:` with the text that must appear {}", where_shown(key))),
+                    );
+                    String::new()
+                }
+            };
+            let site = disclaimer(d.site.as_ref(), "site", "site");
+            let handout = disclaimer(d.handout.as_ref(), "handout", "handout");
+            Disclaimers { site, handout }
+        }
+    };
+
+    let handouts = match &raw.handouts {
+        None => HandoutSettings { paper: Paper::Letter, font_size: 12, tracking_days: 14 },
+        Some(h) => {
+            let paper = match &h.paper {
+                None => Paper::Letter,
+                Some(p) => match p.value.to_ascii_lowercase().as_str() {
+                    "letter" => Paper::Letter,
+                    "a4" => Paper::A4,
+                    _ => {
+                        let (line, col) = yaml::position(p, 1);
+                        errors.push(
+                            Diagnostic::error(file, format!("unknown paper size `{}`", p.value))
+                                .at(source, line, col)
+                                .width(p.value.chars().count())
+                                .hint("write `letter` or `a4`"),
+                        );
+                        Paper::Letter
+                    }
+                },
+            };
+            let font_size = ranged(file, source, h.font_size.as_ref(), "font_size", 12, 20, 12, &mut errors);
+            let tracking_days = ranged(file, source, h.tracking_days.as_ref(), "tracking_days", 1, 60, 14, &mut errors);
+            HandoutSettings { paper, font_size, tracking_days }
+        }
+    };
+
+    let markdown = MarkdownSettings {
+        allow_html: raw.markdown.and_then(|m| m.allow_html).unwrap_or(false),
+    };
+
+    if errors.is_empty() {
+        Ok(Config {
+            title,
+            description: raw.description.unwrap_or_default(),
+            base_url,
+            language,
+            theme,
+            clinic,
+            disclaimers,
+            handouts,
+            markdown,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn where_shown(key: &str) -> &'static str {
+    if key == "site" { "on every web page" } else { "on every printed handout page" }
+}
+
+fn required_text(
+    file: &Path,
+    source: &str,
+    value: Option<&Spanned<String>>,
+    key: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match value {
+        Some(v) if !v.value.trim().is_empty() => Some(v.value.trim().to_string()),
+        Some(v) => {
+            let (line, col) = yaml::position(v, 1);
+            errors.push(Diagnostic::error(file, format!("`{key}` is empty")).at(source, line, col).hint(format!("write the {key} after the colon")));
+            None
+        }
+        None => {
+            errors.push(
+                Diagnostic::error(file, format!("the required key `{key}` is missing"))
+                    .at(source, 1, 1)
+                    .hint(format!("add a line `{key}: ...`")),
+            );
+            None
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ranged(
+    file: &Path,
+    source: &str,
+    value: Option<&Spanned<i64>>,
+    key: &str,
+    min: i64,
+    max: i64,
+    default: u32,
+    errors: &mut Vec<Diagnostic>,
+) -> u32 {
+    match value {
+        None => default,
+        Some(v) if (min..=max).contains(&v.value) => v.value as u32,
+        Some(v) => {
+            let (line, col) = yaml::position(v, 1);
+            errors.push(
+                Diagnostic::error(file, format!("`{key}` is {}, which is out of range", v.value))
+                    .at(source, line, col)
+                    .hint(format!("use a whole number from {min} to {max}")),
+            );
+            default
+        }
+    }
+}

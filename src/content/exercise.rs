@@ -1,0 +1,234 @@
+//! One exercise file: YAML front matter, then the Markdown steps and tips.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::content::check::{FileCheck, RawDosage};
+use crate::content::yaml::{self, Spanned};
+use crate::diagnostics::Diagnostic;
+use crate::markdown::{self, MarkdownOptions};
+use crate::model::{Difficulty, Exercise, Image};
+
+/// The front matter of an exercise, as written. The doc comments are the reference.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExercise {
+    /// The exercise's name (required).
+    title: Option<Spanned<String>>,
+    /// The URL name; defaults to the file name without `.md`.
+    slug: Option<Spanned<String>>,
+    /// One sentence for listings, search results and handouts (required).
+    summary: Option<Spanned<String>>,
+    /// Body regions, e.g. `[upper-back, neck]`.
+    #[serde(default)]
+    regions: Vec<Spanned<String>>,
+    /// What it works on, e.g. `[mobility, rotation]`.
+    #[serde(default)]
+    focus: Vec<Spanned<String>>,
+    /// Starting position, e.g. `quadruped`, `seated`.
+    position: Option<Spanned<String>>,
+    /// What is needed, e.g. `[chair]`; an empty list means none.
+    #[serde(default)]
+    equipment: Vec<Spanned<String>>,
+    /// `beginner`, `intermediate` or `advanced`.
+    difficulty: Option<Spanned<String>>,
+    /// The default prescription.
+    dosage: Option<RawDosage>,
+    /// Stop rules and safety notes, shown prominently.
+    #[serde(default)]
+    cautions: Vec<Spanned<String>>,
+    /// Pictures: `src` (inside static/), `alt` (required), `caption`.
+    #[serde(default)]
+    images: Vec<RawImage>,
+    /// A video link (https only).
+    video: Option<Spanned<String>>,
+    /// Slugs of related exercises.
+    #[serde(default)]
+    related: Vec<Spanned<String>>,
+    /// Last reviewed, `YYYY-MM-DD`.
+    updated: Option<Spanned<String>>,
+    /// Left out of the build unless `--drafts`.
+    #[serde(default)]
+    draft: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawImage {
+    /// The picture's path inside static/, e.g. `images/cat-cow.svg`.
+    src: Spanned<String>,
+    /// What the picture shows, for people who cannot see it (required).
+    alt: Option<Spanned<String>>,
+    /// A line shown under the picture.
+    caption: Option<String>,
+}
+
+/// Where an image reference points, for the site-wide check that the file exists.
+#[derive(Debug, Clone)]
+pub struct ImageRef {
+    pub src: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Where each related slug was written, for the cross-check.
+#[derive(Debug, Clone)]
+pub struct SlugRef {
+    pub slug: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// An exercise with the positions its cross-references were written at.
+#[derive(Debug, Clone)]
+pub struct ParsedExercise {
+    pub exercise: Exercise,
+    pub slug_position: (usize, usize),
+    pub related: Vec<SlugRef>,
+    pub images: Vec<ImageRef>,
+}
+
+/// Parses one exercise file. `file` is relative to the site folder.
+pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<ParsedExercise, Vec<Diagnostic>> {
+    let front = yaml::split_front_matter(file, source).map_err(|d| vec![d])?;
+    if front.yaml.trim().is_empty() {
+        return Err(vec![Diagnostic::error(file, "the front matter is empty")
+            .at(source, 1, 1)
+            .width(3)
+            .hint("add at least `title:` and `summary:` between the two `---` lines")]);
+    }
+    let raw: RawExercise = yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
+    let mut check = FileCheck::new(file, source, front.yaml_line);
+
+    let title = check.required(raw.title, "title", "add a line `title: Cat-Cow` with the exercise's name");
+    let summary = check.required(raw.summary, "summary", "add a line `summary: ...` with one sentence about the exercise");
+    let (slug, slug_position) = slug_for(&mut check, file, raw.slug);
+    let regions = check.terms(raw.regions, "region");
+    let focus = check.terms(raw.focus, "focus");
+    let equipment = check.terms(raw.equipment, "equipment name");
+    let position = raw.position.filter(|p| check.slug(p, "position")).map(|p| p.value);
+    let difficulty = raw.difficulty.and_then(|d| match Difficulty::parse(&d.value) {
+        Some(level) => Some(level),
+        None => {
+            let hint = match yaml::closest(&d.value, &Difficulty::ALL) {
+                Some(best) => format!("did you mean `{best}`? Allowed: beginner, intermediate, advanced"),
+                None => "write one of: beginner, intermediate, advanced".to_string(),
+            };
+            check.error_at(&d, d.value.chars().count(), format!("unknown difficulty `{}`", d.value), hint);
+            None
+        }
+    });
+    let dosage = check.dosage(raw.dosage);
+    let mut cautions = Vec::new();
+    for caution in raw.cautions {
+        if caution.value.trim().is_empty() {
+            check.error_at(&caution, 1, "a caution is empty", "write the caution's text, or remove the empty `-` line");
+        } else {
+            cautions.push(caution.value.trim().to_string());
+        }
+    }
+    let mut images = Vec::new();
+    let mut image_refs = Vec::new();
+    for raw_image in raw.images {
+        let alt = match raw_image.alt {
+            Some(alt) if !alt.value.trim().is_empty() => alt.value.trim().to_string(),
+            Some(alt) => {
+                check.error_at(&alt, 1, "the image's alt text is empty", "describe what the picture shows, for people who cannot see it");
+                String::new()
+            }
+            None => {
+                check.error_at(
+                    &raw_image.src,
+                    raw_image.src.value.chars().count(),
+                    "this image has no alt text",
+                    "add `alt:` under `src:`, describing what the picture shows",
+                );
+                String::new()
+            }
+        };
+        let (line, column) = yaml::position(&raw_image.src, check.first_line);
+        image_refs.push(ImageRef { src: raw_image.src.value.clone(), line, column });
+        images.push(Image {
+            src: raw_image.src.value,
+            alt,
+            caption: raw_image.caption.filter(|c| !c.trim().is_empty()),
+            width: None,
+            height: None,
+        });
+    }
+    let video = raw.video.and_then(|v| {
+        let url = v.value.trim();
+        if url.starts_with("https://") && url.len() > "https://".len() && !url.contains(char::is_whitespace) {
+            Some(url.to_string())
+        } else {
+            check.error_at(
+                &v,
+                v.value.chars().count(),
+                "the video link must start with `https://`",
+                "use the secure (https) address of the video, e.g. `https://www.youtube.com/watch?v=...`",
+            );
+            None
+        }
+    });
+    let mut related = Vec::new();
+    for r in raw.related {
+        if check.slug(&r, "exercise slug") {
+            let (line, column) = yaml::position(&r, check.first_line);
+            related.push(SlugRef { slug: r.value, line, column });
+        }
+    }
+    let updated = check.date(raw.updated);
+    if !check.errors.is_empty() {
+        return Err(check.errors);
+    }
+    let body = markdown::parse(front.body, options);
+    Ok(ParsedExercise {
+        exercise: Exercise {
+            slug,
+            title,
+            summary,
+            regions,
+            focus,
+            position,
+            equipment,
+            difficulty,
+            dosage,
+            cautions,
+            images,
+            video,
+            related: related.iter().map(|r| r.slug.clone()).collect(),
+            updated,
+            draft: raw.draft,
+            body,
+            source: file.to_path_buf(),
+        },
+        slug_position,
+        related,
+        images: image_refs,
+    })
+}
+
+/// The slug from the front matter, or else from the file name.
+pub fn slug_for(check: &mut FileCheck<'_>, file: &Path, raw: Option<Spanned<String>>) -> (String, (usize, usize)) {
+    match raw {
+        Some(s) => {
+            let position = yaml::position(&s, check.first_line);
+            check.slug(&s, "slug");
+            (s.value, position)
+        }
+        None => {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if !crate::content::check::is_slug(&stem) {
+                let suggestion = crate::markdown::slugify(&stem);
+                check.errors.push(
+                    Diagnostic::error(file, format!("the file name `{stem}` cannot be used as a web address"))
+                        .hint(format!(
+                            "rename the file to `{suggestion}` (lowercase letters, digits and dashes) or add `slug: {suggestion}`"
+                        )),
+                );
+            }
+            (stem, (1, 1))
+        }
+    }
+}

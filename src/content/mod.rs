@@ -1,0 +1,445 @@
+//! Reading a site folder: site.yaml, content/ and static/, into a checked
+//! [`Site`]. Every file is read and checked even when others fail, so one
+//! run reports every problem.
+
+pub mod check;
+pub mod exercise;
+pub mod page;
+pub mod program;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::Diagnostic;
+use crate::markdown::MarkdownOptions;
+use crate::model::{Config, Exercise, Page, Program, ProgramExercise, Site};
+
+/// What to include when loading.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Include exercises and programs marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// Loads and checks a whole site. On errors, returns all of them (and any warnings).
+pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let config_path = Path::new(crate::config::FILE);
+    let config_source = read_text(root, config_path).map_err(|d| vec![d])?;
+    let config = crate::config::parse(config_path, &config_source);
+
+    let mut diagnostics = Vec::new();
+    let md = MarkdownOptions {
+        allow_html: config.as_ref().map(|c| c.markdown.allow_html).unwrap_or(false),
+    };
+    let exercise_files = list_sources(root, "content/exercises", &["md"], &mut diagnostics);
+    let program_files = list_sources(root, "content/programs", &["yaml", "yml"], &mut diagnostics);
+    let page_files = list_sources(root, "content/pages", &["md"], &mut diagnostics);
+
+    let exercises: Vec<_> = exercise_files
+        .par_iter()
+        .map(|file| read_text(root, file).map_err(|d| vec![d]).and_then(|src| exercise::parse(file, &src, md)))
+        .collect();
+    let programs: Vec<_> = program_files
+        .par_iter()
+        .map(|file| read_text(root, file).map_err(|d| vec![d]).and_then(|src| program::parse(file, &src, md)))
+        .collect();
+    let pages: Vec<_> = page_files
+        .par_iter()
+        .map(|file| read_text(root, file).map_err(|d| vec![d]).and_then(|src| page::parse(file, &src, md)))
+        .collect();
+
+    let mut config = match config {
+        Ok(config) => Some(config),
+        Err(errors) => {
+            diagnostics.extend(errors);
+            None
+        }
+    };
+    let exercises: Vec<_> = exercises.into_iter().filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok()).collect();
+    let programs: Vec<_> = programs.into_iter().filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok()).collect();
+    let pages: Vec<_> = pages.into_iter().filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok()).collect();
+
+    let static_files = list_static(root, &mut diagnostics);
+    let site = assemble(root, config.take(), exercises, programs, pages, static_files, options, &mut diagnostics);
+    crate::diagnostics::sort(&mut diagnostics);
+    let has_errors = diagnostics.iter().any(|d| d.severity == crate::diagnostics::Severity::Error);
+    match site {
+        Some(site) if !has_errors => Ok((site, diagnostics)),
+        _ => Err(diagnostics),
+    }
+}
+
+/// Cross-file checks (unique slugs, references, images) and the final model.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    root: &Path,
+    config: Option<Config>,
+    exercises: Vec<exercise::ParsedExercise>,
+    programs: Vec<program::ParsedProgram>,
+    pages: Vec<(Page, (usize, usize))>,
+    static_files: Vec<PathBuf>,
+    options: LoadOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Site> {
+    // Unique slugs, among exercises, programs and pages each (drafts included:
+    // publishing a draft must not suddenly collide).
+    let exercise_slugs: Vec<_> = exercises.iter().map(|e| (&e.exercise.slug, &e.exercise.source, e.slug_position)).collect();
+    check_unique(&exercise_slugs, "exercise", diagnostics);
+    let program_slugs: Vec<_> = programs.iter().map(|p| (&p.program.slug, &p.program.source, p.slug_position)).collect();
+    check_unique(&program_slugs, "program", diagnostics);
+    let page_slugs: Vec<_> = pages.iter().map(|(p, pos)| (&p.slug, &p.source, *pos)).collect();
+    check_unique(&page_slugs, "page", diagnostics);
+    for (page, position) in &pages {
+        if RESERVED.contains(&page.slug.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(&page.source, format!("the page name `{}` is taken by a section of the site", page.slug))
+                    .at(&read_text(root, &page.source).unwrap_or_default(), position.0, position.1)
+                    .hint("rename the file or set another `slug:`"),
+            );
+        }
+    }
+
+    let published: BTreeMap<&str, &exercise::ParsedExercise> = exercises
+        .iter()
+        .filter(|e| options.drafts || !e.exercise.draft)
+        .map(|e| (e.exercise.slug.as_str(), e))
+        .collect();
+    let all_slugs: Vec<&str> = exercises.iter().map(|e| e.exercise.slug.as_str()).collect();
+    let mut sources: BTreeMap<PathBuf, String> = BTreeMap::new();
+    let mut source_of = |file: &Path| -> String {
+        sources
+            .entry(file.to_path_buf())
+            .or_insert_with(|| read_text(root, file).unwrap_or_default())
+            .clone()
+    };
+
+    let missing_exercise = |file: &Path, r: &exercise::SlugRef, source: &str, what: &str| {
+        let is_draft = all_slugs.contains(&r.slug.as_str());
+        let hint = if is_draft {
+            "that exercise is a draft: publish it (remove `draft: true`) or build with `--drafts`".to_string()
+        } else {
+            match yaml::closest(&r.slug, &all_slugs) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "use the slug of a file in content/exercises (its file name without `.md`)".to_string(),
+            }
+        };
+        Diagnostic::error(file, format!("{what} `{}` does not exist", r.slug))
+            .at(source, r.line, r.column)
+            .width(r.slug.chars().count())
+            .hint(hint)
+    };
+
+    let mut out_exercises: Vec<Exercise> = Vec::new();
+    for parsed in published.values() {
+        let file = &parsed.exercise.source;
+        let mut exercise = parsed.exercise.clone();
+        for r in &parsed.related {
+            if !published.contains_key(r.slug.as_str()) {
+                let source = source_of(file);
+                diagnostics.push(missing_exercise(file, r, &source, "the related exercise"));
+            }
+        }
+        for (image, r) in exercise.images.iter_mut().zip(&parsed.images) {
+            if let Err(problem) = check_static_path(root, &r.src) {
+                let source = source_of(file);
+                diagnostics.push(
+                    Diagnostic::error(file, problem.message(&r.src))
+                        .at(&source, r.line, r.column)
+                        .width(r.src.chars().count())
+                        .hint(problem.hint()),
+                );
+            } else if let Some((w, h)) = crate::images::dimensions(&root.join("static").join(&r.src)) {
+                image.width = Some(w);
+                image.height = Some(h);
+            }
+        }
+        out_exercises.push(exercise);
+    }
+
+    let mut out_programs: Vec<Program> = Vec::new();
+    for parsed in programs.iter().filter(|p| options.drafts || !p.program.draft) {
+        let file = &parsed.program.source;
+        let mut program = parsed.program.clone();
+        for step in &parsed.steps {
+            match published.get(step.exercise.slug.as_str()) {
+                Some(e) => program.exercises.push(ProgramExercise {
+                    exercise: step.exercise.slug.clone(),
+                    dosage: e.exercise.dosage.overridden_by(&step.overrides),
+                    note: step.note.clone(),
+                }),
+                None => {
+                    let source = source_of(file);
+                    diagnostics.push(missing_exercise(file, &step.exercise, &source, "the exercise"));
+                }
+            }
+        }
+        out_programs.push(program);
+    }
+
+    let config = config?;
+    if let Some(logo) = &config.clinic.logo
+        && let Err(problem) = check_static_path(root, logo)
+    {
+        diagnostics.push(
+            Diagnostic::error(crate::config::FILE, format!("clinic logo: {}", problem.message(logo))).hint(problem.hint()),
+        );
+    }
+    let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+    pages.sort_by(|a, b| a.slug.cmp(&b.slug));
+    out_programs.sort_by(|a, b| a.slug.cmp(&b.slug));
+    Some(Site {
+        root: root.to_path_buf(),
+        config,
+        exercises: out_exercises,
+        programs: out_programs,
+        pages,
+        static_files,
+    })
+}
+
+/// Slugs a free page may not take: the site's own sections and files.
+const RESERVED: [&str; 12] = [
+    "exercises", "programs", "handouts", "static", "regions", "focus", "position", "equipment", "difficulty",
+    "index", "404", "sitemap",
+];
+
+fn check_unique(slugs: &[(&String, &PathBuf, (usize, usize))], what: &str, diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<&str, &PathBuf> = BTreeMap::new();
+    for (slug, file, _) in slugs {
+        if let Some(first) = seen.get(slug.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(*file, format!("two {what}s have the slug `{slug}`: this file and `{}`", crate::diagnostics::display_path(first)))
+                    .hint("give one of them another `slug:` or rename its file"),
+            );
+        } else {
+            seen.insert(slug.as_str(), file);
+        }
+    }
+}
+
+/// Why a path into static/ cannot be used.
+enum StaticPathProblem {
+    Outside,
+    Missing,
+}
+
+impl StaticPathProblem {
+    fn message(&self, src: &str) -> String {
+        match self {
+            StaticPathProblem::Outside => format!("the image path `{src}` points outside the static/ folder"),
+            StaticPathProblem::Missing => format!("the image `static/{src}` does not exist"),
+        }
+    }
+
+    fn hint(&self) -> &'static str {
+        match self {
+            StaticPathProblem::Outside => "put the picture in static/ (e.g. static/images/) and write its path inside static/, like `images/cat-cow.svg`",
+            StaticPathProblem::Missing => "check the spelling, or add the picture to static/ (paths are written inside static/, like `images/cat-cow.svg`)",
+        }
+    }
+}
+
+/// A path written in content must stay inside static/ and name a file there.
+fn check_static_path(root: &Path, src: &str) -> Result<(), StaticPathProblem> {
+    let relative = Path::new(src);
+    let escapes = src.is_empty()
+        || src.contains('\\')
+        || src.contains(':')
+        || relative.is_absolute()
+        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)));
+    if escapes {
+        return Err(StaticPathProblem::Outside);
+    }
+    let static_dir = root.join("static");
+    let path = static_dir.join(relative);
+    let Ok(real) = path.canonicalize() else { return Err(StaticPathProblem::Missing) };
+    let Ok(real_static) = static_dir.canonicalize() else { return Err(StaticPathProblem::Missing) };
+    if !real.starts_with(&real_static) {
+        return Err(StaticPathProblem::Outside);
+    }
+    if !real.is_file() {
+        return Err(StaticPathProblem::Missing);
+    }
+    Ok(())
+}
+
+/// Whether a file is an editor's or the system's leftover, never content:
+/// hidden files (`.name`, `.DS_Store`), backups (`name~`, `#name#`), swap
+/// files (`.swp`, `.swo`) and `Thumbs.db`.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with(".swp")
+        || name.ends_with(".swo")
+        || name.ends_with(".tmp")
+        || name.eq_ignore_ascii_case("thumbs.db")
+        || name.eq_ignore_ascii_case("desktop.ini")
+}
+
+/// The source files of one content folder, relative to the site, sorted.
+fn list_sources(root: &Path, folder: &str, extensions: &[&str], diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let dir = root.join(folder);
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
+    {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error.path().map(|p| relative(root, p)).unwrap_or_else(|| PathBuf::from(folder));
+                diagnostics.push(Diagnostic::error(path, format!("cannot read this folder: {}", io_reason(error.io_error()))));
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let path = relative(root, entry.path());
+        if entry.path_is_symlink() {
+            match check_symlink(root, entry.path()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(message) => {
+                    diagnostics.push(Diagnostic::error(&path, message).hint("replace the link with the file itself"));
+                    continue;
+                }
+            }
+        }
+        if !entry.path().is_file() {
+            continue;
+        }
+        let extension = entry.path().extension().and_then(|e| e.to_str()).unwrap_or("");
+        if extensions.contains(&extension) {
+            files.push(path);
+        } else {
+            diagnostics.push(
+                Diagnostic::error(&path, format!("this file is not used: only {} files are read here", extensions.iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(" and ")))
+                    .hint(format!("rename it to end in .{} or move it out of {folder}/", extensions[0]))
+                    .warning(),
+            );
+        }
+    }
+    files
+}
+
+/// Every file under static/, relative to static/, sorted. Symlinks that lead
+/// outside the site are errors: a build must never publish what lies beyond it.
+fn list_static(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let dir = root.join("static");
+    let mut files = Vec::new();
+    if !dir.is_dir() {
+        return files;
+    }
+    for entry in walkdir::WalkDir::new(&dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
+    {
+        let Ok(entry) = entry else { continue };
+        if entry.path_is_symlink() {
+            match check_symlink(root, entry.path()) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(message) => {
+                    diagnostics.push(Diagnostic::error(relative(root, entry.path()), message).hint("replace the link with the file itself"));
+                    continue;
+                }
+            }
+        }
+        if entry.path().is_file()
+            && let Ok(rel) = entry.path().strip_prefix(&dir)
+        {
+            files.push(rel.to_path_buf());
+        }
+    }
+    files
+}
+
+/// `Ok(true)` for a symlink to a file inside the site, `Err` for one leading
+/// outside or nowhere (a loop or a dangling link), `Ok(false)` for a folder link.
+fn check_symlink(root: &Path, path: &Path) -> Result<bool, String> {
+    let target = path
+        .canonicalize()
+        .map_err(|_| "this link leads nowhere (a missing file or a loop of links)".to_string())?;
+    let real_root = root.canonicalize().map_err(|e| format!("cannot resolve the site folder: {}", io_reason(Some(&e))))?;
+    if !target.starts_with(&real_root) {
+        return Err("this link points outside the site folder".to_string());
+    }
+    Ok(target.is_file())
+}
+
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// Reads a source file as UTF-8 text. Problems become diagnostics at the spot.
+pub fn read_text(root: &Path, file: &Path) -> Result<String, Diagnostic> {
+    let bytes = fs::read(root.join(file)).map_err(|e| {
+        let reason = io_reason(Some(&e));
+        let d = Diagnostic::error(file, format!("cannot read this file: {reason}"));
+        if e.kind() == std::io::ErrorKind::NotFound && file == Path::new(crate::config::FILE) {
+            d.hint("run movepress in a site folder (one with site.yaml), or name it: `movepress build path/to/site`; `movepress new my-clinic` makes a new one")
+        } else {
+            d
+        }
+    })?;
+    decode(file, bytes)
+}
+
+/// Checks encoding: UTF-8 only, no NUL bytes; a UTF-16 file gets its own hint.
+pub fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Diagnostic::error(file, "this file is saved as UTF-16")
+            .hint("save it as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            if let Some(offset) = text.find('\0') {
+                let (line, column) = line_column(&text, offset);
+                return Err(Diagnostic::error(file, "this file contains a NUL byte")
+                    .at(&text, line, column)
+                    .hint("the file may be damaged or not a text file; remove the invisible character or re-save the file"));
+            }
+            Ok(text)
+        }
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let bytes = error.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            let (line, column) = line_column(&prefix, valid);
+            Err(Diagnostic::error(file, "this file is not valid UTF-8 text")
+                .at(&String::from_utf8_lossy(&bytes), line, column)
+                .hint("save the file as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"))
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// An I/O error in words, without Rust's debug form.
+pub fn io_reason(error: Option<&std::io::Error>) -> String {
+    match error.map(|e| e.kind()) {
+        Some(std::io::ErrorKind::NotFound) => "it does not exist".into(),
+        Some(std::io::ErrorKind::PermissionDenied) => "permission denied".into(),
+        Some(_) => error.map(|e| e.to_string()).unwrap_or_default(),
+        None => "a loop of symbolic links".into(),
+    }
+}

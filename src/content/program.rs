@@ -1,0 +1,118 @@
+//! One program file: an ordered routine of exercises with dosage overrides.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::content::check::{FileCheck, RawDosage};
+use crate::content::exercise::{SlugRef, slug_for};
+use crate::content::yaml::{self, Spanned};
+use crate::diagnostics::Diagnostic;
+use crate::markdown::{self, MarkdownOptions};
+use crate::model::{Dosage, Program};
+
+/// A program as written. The doc comments are the reference.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgram {
+    /// The program's name (required).
+    title: Option<Spanned<String>>,
+    /// The URL name; defaults to the file name without `.yaml`.
+    slug: Option<Spanned<String>>,
+    /// One sentence for listings and the handout (required).
+    summary: Option<Spanned<String>>,
+    /// How often to do the whole routine, e.g. "once a day"; sizes the tracking log.
+    frequency: Option<Spanned<String>>,
+    /// Markdown shown above the exercises.
+    intro: Option<String>,
+    /// The exercises, in order (at least one).
+    exercises: Option<Spanned<Vec<RawStep>>>,
+    /// Last reviewed, `YYYY-MM-DD`.
+    updated: Option<Spanned<String>>,
+    /// Left out of the build unless `--drafts`.
+    #[serde(default)]
+    draft: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    /// The slug of an exercise in content/exercises.
+    exercise: Spanned<String>,
+    /// Overrides of the exercise's default dosage, key by key.
+    dosage: Option<RawDosage>,
+    /// A line from the clinician, shown beside the exercise.
+    note: Option<String>,
+}
+
+/// A program step before the exercise it names is known to exist.
+#[derive(Debug, Clone)]
+pub struct ParsedStep {
+    pub exercise: SlugRef,
+    pub overrides: Dosage,
+    pub note: Option<String>,
+}
+
+/// A program whose exercise references are still to be resolved.
+#[derive(Debug, Clone)]
+pub struct ParsedProgram {
+    pub program: Program,
+    pub slug_position: (usize, usize),
+    pub steps: Vec<ParsedStep>,
+}
+
+/// Parses one program file. `file` is relative to the site folder.
+pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<ParsedProgram, Vec<Diagnostic>> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if text.trim().is_empty() {
+        return Err(vec![Diagnostic::error(file, "the file is empty")
+            .hint("a program needs `title:`, `summary:` and a list of `exercises:`")]);
+    }
+    let raw: RawProgram = yaml::parse(file, source, text, 1).map_err(|d| vec![d])?;
+    let mut check = FileCheck::new(file, source, 1);
+    let title = check.required(raw.title, "title", "add a line `title: ...` with the program's name");
+    let summary = check.required(raw.summary, "summary", "add a line `summary: ...` with one sentence about the program");
+    let (slug, slug_position) = slug_for(&mut check, file, raw.slug);
+    let mut steps = Vec::new();
+    match raw.exercises {
+        None => check.missing("exercises", "add `exercises:` with one `- exercise: <slug>` line per exercise"),
+        Some(list) if list.value.is_empty() => check.error_at(
+            &list,
+            1,
+            "the program has no exercises",
+            "add one `- exercise: <slug>` line per exercise",
+        ),
+        Some(list) => {
+            for step in list.value {
+                let overrides = check.dosage(step.dosage);
+                if check.slug(&step.exercise, "exercise slug") {
+                    let (line, column) = yaml::position(&step.exercise, 1);
+                    steps.push(ParsedStep {
+                        exercise: SlugRef { slug: step.exercise.value, line, column },
+                        overrides,
+                        note: step.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+                    });
+                }
+            }
+        }
+    }
+    let updated = check.date(raw.updated);
+    if !check.errors.is_empty() {
+        return Err(check.errors);
+    }
+    Ok(ParsedProgram {
+        program: Program {
+            slug,
+            title,
+            summary,
+            frequency: raw.frequency.map(|f| f.value.trim().to_string()).filter(|f| !f.is_empty()),
+            intro: markdown::parse(raw.intro.as_deref().unwrap_or(""), options),
+            exercises: Vec::new(),
+            updated,
+            draft: raw.draft,
+            source: file.to_path_buf(),
+        },
+        slug_position,
+        steps,
+    })
+}

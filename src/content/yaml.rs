@@ -1,0 +1,155 @@
+//! The one place that knows about YAML: front-matter splitting, serde-saphyr
+//! options, and turning its errors into diagnostics that point into the file.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::Diagnostic;
+
+pub use serde_saphyr::Spanned;
+
+/// A source split into its YAML front matter and its Markdown body.
+#[derive(Debug, Clone, Copy)]
+pub struct FrontMatter<'a> {
+    pub yaml: &'a str,
+    /// 1-based line of the file on which the YAML starts.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// 1-based line of the file on which the body starts.
+    pub body_line: usize,
+}
+
+/// Splits `---\nyaml\n---\nbody`. A byte-order mark and CRLF line endings are accepted.
+pub fn split_front_matter<'a>(file: &Path, source: &'a str) -> Result<FrontMatter<'a>, Diagnostic> {
+    let text = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let first_line_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    if text[..first_line_end].trim_end() != "---" {
+        let diagnostic = Diagnostic::error(file, "missing front matter")
+            .hint("start the file with a line `---`, then the YAML keys (title, summary, ...), then another `---` line");
+        return Err(if text.trim().is_empty() {
+            Diagnostic {
+                message: "the file is empty".into(),
+                ..diagnostic
+            }
+        } else {
+            diagnostic.at(source, 1, 1)
+        });
+    }
+    let mut offset = first_line_end;
+    let mut line = 2;
+    while offset < text.len() {
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        let current = text[offset..end].trim_end();
+        if current == "---" || current == "..." {
+            return Ok(FrontMatter {
+                yaml: &text[first_line_end..offset],
+                yaml_line: 2,
+                body: &text[end..],
+                body_line: line + 1,
+            });
+        }
+        offset = end;
+        line += 1;
+    }
+    Err(Diagnostic::error(file, "the front matter is never closed")
+        .at(source, 1, 1)
+        .width(3)
+        .hint("add a line `---` after the last YAML key to end the front matter"))
+}
+
+/// Parses YAML into `T`. `line_offset` is the file line of the YAML's first
+/// line, so that positions point into the file, not into the fragment.
+pub fn parse<T: DeserializeOwned>(
+    file: &Path,
+    source: &str,
+    yaml: &str,
+    first_line: usize,
+) -> Result<T, Diagnostic> {
+    let options = serde_saphyr::options! {
+        // `yes`/`no`/`on`/`off` are strings, not booleans: YAML 1.1 surprises are errors.
+        strict_booleans: true,
+        with_snippet: false,
+    };
+    serde_saphyr::from_str_with_options::<T>(yaml, options).map_err(|error| {
+        let inner = error.without_snippet();
+        let (line, column) = inner
+            .location()
+            .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+        let line = line.max(1) + first_line - 1;
+        let (message, hint) = describe(inner);
+        let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
+        if let Some(hint) = hint {
+            diagnostic = diagnostic.hint(hint);
+        }
+        diagnostic
+    })
+}
+
+/// A 1-based `(line, column)` in the file for a spanned value.
+pub fn position<T>(spanned: &Spanned<T>, first_line: usize) -> (usize, usize) {
+    let l = spanned.referenced;
+    let line = (l.line() as usize).max(1) + first_line - 1;
+    (line, (l.column() as usize).max(1))
+}
+
+/// The message in clinic staff's words and a hint, from a serde-saphyr error.
+fn describe(error: &serde_saphyr::Error) -> (String, Option<String>) {
+    use serde_saphyr::Error as E;
+    match error {
+        E::SerdeUnknownField { field, expected, .. } => {
+            let hint = match closest(field, expected) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("the keys allowed here are: {}", expected.join(", ")),
+            };
+            (format!("unknown key `{field}`"), Some(hint))
+        }
+        E::SerdeMissingField { field, .. } => (
+            format!("the required key `{field}` is missing"),
+            Some(format!("add a line `{field}: ...`")),
+        ),
+        E::DuplicateMappingKey { .. } => (
+            strip_location(&error.to_string()),
+            Some("each key may appear only once; remove one of them".into()),
+        ),
+        E::InvalidBooleanStrict { .. } => (
+            "expected `true` or `false`".into(),
+            Some("write `true` or `false`; `yes`, `no`, `on` and `off` are not accepted".into()),
+        ),
+        _ => {
+            let message = strip_location(&error.to_string());
+            let hint = if message.starts_with("invalid i64") || message.starts_with("invalid u") {
+                Some("write a whole number such as `10`".to_string())
+            } else if message.contains("expected string") {
+                Some("write plain text here; put it in quotes if it contains `:` or starts with a symbol".to_string())
+            } else if message.contains("expected") && message.contains("sequence") {
+                Some("write a list, e.g. `[a, b]` or one `- item` per line".to_string())
+            } else {
+                Some("check the YAML syntax around this position (indentation, quotes, colons)".to_string())
+            };
+            let message = if message.starts_with("invalid i64") || message.starts_with("invalid u") {
+                "expected a whole number".to_string()
+            } else {
+                message
+            };
+            (message, hint)
+        }
+    }
+}
+
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// The allowed word closest to a misspelt one, for "did you mean" hints.
+pub fn closest<'a, S: AsRef<str>>(word: &str, allowed: &'a [S]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (strsim::jaro_winkler(word, a.as_ref()), a.as_ref()))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, a)| a)
+}

@@ -1,0 +1,93 @@
+//! movepress publishes a clinic's exercise library: from Markdown and YAML
+//! sources it builds a themed website whose every page carries the clinic's
+//! disclaimer.
+//!
+//! The pipeline, top to bottom: load the configuration and content into a
+//! checked [`model::Site`], render every artifact in memory, then hand them to
+//! the one writer, [`output::write`]. [`check`] is the same without the write.
+
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+mod embedded;
+pub mod images;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod starter;
+
+use std::path::{Path, PathBuf};
+
+use diagnostics::Diagnostic;
+use model::Site;
+use render::Artifact;
+use render::html::HtmlOptions;
+use render::theme::Theme;
+
+/// What `build` and `check` were asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// Replaces site.yaml's `base_url` (e.g. for a preview deployment).
+    pub base_url: Option<String>,
+    /// Include content marked `draft: true`.
+    pub drafts: bool,
+}
+
+/// What a successful build or check produced.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages rendered.
+    pub pages: usize,
+    /// Files in the output, pages included.
+    pub files: usize,
+    /// Problems that did not stop the build.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Checks everything and writes the site to `out`. On any error nothing is
+/// written and the previous output stays as it was.
+pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
+    let (artifacts, report) = render_site(root, options)?;
+    output::write(out, &artifacts).map_err(|d| vec![d])?;
+    Ok(report)
+}
+
+/// Everything `build` checks, rendering included; writes nothing.
+pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
+    render_site(root, options).map(|(_, report)| report)
+}
+
+/// Loads, checks and renders the whole site into memory.
+pub fn render_site(root: &Path, options: &BuildOptions) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
+    let (mut site, warnings) = content::load(root, content::LoadOptions { drafts: options.drafts })?;
+    if let Some(url) = &options.base_url {
+        site.config.base_url = if url.ends_with('/') { url.clone() } else { format!("{url}/") };
+    }
+    let theme = Theme::load(root, &site.config.theme)?;
+    let mut artifacts = render::html::render(&site, &theme, HtmlOptions::default())?;
+    let pages = artifacts.len();
+    artifacts.push(render::meta::sitemap(&site));
+    artifacts.push(render::meta::robots(&site));
+    artifacts.extend(static_files(&site, &theme).map_err(|d| vec![d])?);
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    let files = artifacts.len();
+    Ok((artifacts, BuildReport { pages, files, warnings }))
+}
+
+/// The theme's static files, then the site's (which win), under `static/`.
+fn static_files(site: &Site, theme: &Theme) -> Result<Vec<Artifact>, Diagnostic> {
+    let mut files: std::collections::BTreeMap<String, Vec<u8>> = theme
+        .static_files
+        .iter()
+        .map(|(path, bytes)| (format!("static/{path}"), bytes.clone()))
+        .collect();
+    for relative in &site.static_files {
+        let path: PathBuf = site.root.join("static").join(relative);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Diagnostic::error(Path::new("static").join(relative), format!("cannot read this file: {}", content::io_reason(Some(&e))))
+        })?;
+        files.insert(format!("static/{}", relative.to_string_lossy().replace('\\', "/")), bytes);
+    }
+    Ok(files.into_iter().map(|(path, bytes)| Artifact::new(path, bytes)).collect())
+}

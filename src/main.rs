@@ -1,0 +1,113 @@
+//! The movepress command: arguments in, library call, diagnostics out, exit code.
+
+mod cli;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use movepress::diagnostics::{self, Diagnostic, Format};
+
+use cli::{Cli, Command, OutputFormat};
+
+/// Exit code for content errors (usage errors exit with 2, through clap).
+const CONTENT_ERRORS: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build { dir, output, base_url, drafts, quiet } => {
+            let out = output.unwrap_or_else(|| dir.join("output"));
+            let options = movepress::BuildOptions { base_url, drafts };
+            let started = Instant::now();
+            match movepress::build(&dir, &out, &options) {
+                Ok(report) => {
+                    print_diagnostics(&report.warnings, Format::Human);
+                    if !quiet {
+                        eprintln!(
+                            "built {} pages ({} files) in {:.2} s into {}",
+                            thousands(report.pages),
+                            thousands(report.files),
+                            started.elapsed().as_secs_f64(),
+                            out.display()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors, Format::Human, Some(&out)),
+            }
+        }
+        Command::Check { dir, format, drafts } => {
+            let format = match format {
+                OutputFormat::Human => Format::Human,
+                OutputFormat::Json => Format::Json,
+                OutputFormat::Github => Format::Github,
+            };
+            let options = movepress::BuildOptions { base_url: None, drafts };
+            match movepress::check(&dir, &options) {
+                Ok(report) => {
+                    print_diagnostics(&report.warnings, format);
+                    if format == Format::Human {
+                        eprintln!("no problems found in {} pages", thousands(report.pages));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors, format, None),
+            }
+        }
+        Command::New { dir } => match movepress::starter::create(&dir) {
+            Ok(_) => {
+                eprintln!("created a new site in {}", dir.display());
+                eprintln!("next: cd {} && movepress build", dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&[error], Format::Human, None),
+        },
+    }
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
+    if diagnostics.is_empty() {
+        return;
+    }
+    let color = format == Format::Human && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let text = diagnostics::render(diagnostics, format, color);
+    // Machine formats go to stdout, to be piped; messages for people to stderr.
+    if format == Format::Human {
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    } else {
+        let _ = std::io::stdout().write_all(text.as_bytes());
+    }
+}
+
+fn fail(diagnostics: &[Diagnostic], format: Format, out: Option<&Path>) -> ExitCode {
+    print_diagnostics(diagnostics, format);
+    if format == Format::Human {
+        let errors = diagnostics.iter().filter(|d| d.severity == diagnostics::Severity::Error).count();
+        let mut files: Vec<_> = diagnostics.iter().map(|d| &d.file).collect();
+        files.sort();
+        files.dedup();
+        let noun = if errors == 1 { "error" } else { "errors" };
+        let in_files = if files.len() == 1 { "1 file".to_string() } else { format!("{} files", files.len()) };
+        match out {
+            Some(out) => eprintln!("{errors} {noun} in {in_files}; nothing was written, {} is as it was", out.display()),
+            None => eprintln!("{errors} {noun} in {in_files}"),
+        }
+    }
+    ExitCode::from(CONTENT_ERRORS)
+}
+
+/// 1138 -> "1,138".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

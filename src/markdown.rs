@@ -1,0 +1,699 @@
+//! Markdown, parsed once into blocks of styled runs. The HTML pages, the
+//! search index and the PDF handouts all read this one form, so that bold,
+//! lists and links come through the same way on screen and on paper.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+/// A parsed Markdown text.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Document {
+    pub blocks: Vec<Block>,
+}
+
+/// A block-level element.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Block {
+    Heading { level: u8, id: String, content: Vec<Inline> },
+    Paragraph(Vec<Inline>),
+    /// `start` is `Some(n)` for an ordered list starting at n.
+    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    Quote(Vec<Block>),
+    Code { language: Option<String>, text: String },
+    Table { alignments: Vec<Align>, head: Vec<Vec<Inline>>, rows: Vec<Vec<Vec<Inline>>> },
+    Rule,
+    /// Raw HTML a site allowed in site.yaml (`markdown.allow_html`).
+    Html(String),
+    Footnote { label: String, number: usize, content: Vec<Block> },
+}
+
+/// Column alignment in a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Align {
+    None,
+    Left,
+    Center,
+    Right,
+}
+
+/// A run of text with its style.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Inline {
+    Text(String),
+    Strong(Vec<Inline>),
+    Emphasis(Vec<Inline>),
+    Strikethrough(Vec<Inline>),
+    Code(String),
+    /// `offset` is the byte offset of the link in the Markdown source, for diagnostics.
+    Link { href: String, title: String, content: Vec<Inline>, offset: usize },
+    Image { src: String, alt: String, title: String },
+    LineBreak,
+    SoftBreak,
+    FootnoteRef { label: String, number: usize },
+    /// Raw inline HTML a site allowed in site.yaml.
+    Html(String),
+}
+
+/// How Markdown is read; raw HTML is escaped unless the site allows it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkdownOptions {
+    pub allow_html: bool,
+}
+
+/// Parses Markdown into a [`Document`]. Never fails: every input is some document.
+pub fn parse(source: &str, options: MarkdownOptions) -> Document {
+    let mut parser_options = Options::empty();
+    parser_options.insert(Options::ENABLE_TABLES);
+    parser_options.insert(Options::ENABLE_FOOTNOTES);
+    parser_options.insert(Options::ENABLE_STRIKETHROUGH);
+    parser_options.insert(Options::ENABLE_SMART_PUNCTUATION);
+    parser_options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    let events = Parser::new_ext(source, parser_options).into_offset_iter();
+    let mut builder = Builder {
+        options,
+        stack: vec![Frame::Root(Vec::new())],
+        ids: HashMap::new(),
+        footnotes: HashMap::new(),
+    };
+    for (event, range) in events {
+        builder.event(event, range.start);
+    }
+    builder.finish()
+}
+
+/// A container being filled while events stream in.
+enum Frame {
+    Root(Vec<Block>),
+    Heading { level: u8, id: Option<String>, content: Vec<Inline> },
+    Paragraph(Vec<Inline>),
+    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    Item(Vec<Block>, Vec<Inline>),
+    Quote(Vec<Block>),
+    Code { language: Option<String>, text: String },
+    Table { alignments: Vec<Align>, head: Vec<Vec<Inline>>, rows: Vec<Vec<Vec<Inline>>>, in_head: bool },
+    Row(Vec<Vec<Inline>>),
+    Cell(Vec<Inline>),
+    Span(SpanKind, Vec<Inline>),
+    Image { src: String, title: String, alt: String },
+    Footnote { label: String, content: Vec<Block> },
+    HtmlBlock(String),
+}
+
+enum SpanKind {
+    Strong,
+    Emphasis,
+    Strikethrough,
+    Link { href: String, title: String, offset: usize },
+}
+
+struct Builder {
+    options: MarkdownOptions,
+    stack: Vec<Frame>,
+    ids: HashMap<String, usize>,
+    footnotes: HashMap<String, usize>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, offset: usize) {
+        match event {
+            Event::Start(tag) => self.start(tag, offset),
+            Event::End(tag) => self.end(tag),
+            Event::Text(text) => self.text(&text),
+            Event::Code(code) => self.inline(Inline::Code(code.into_string())),
+            Event::InlineMath(text) | Event::DisplayMath(text) => self.text(&text),
+            Event::Html(html) | Event::InlineHtml(html) => self.html(&html),
+            Event::FootnoteReference(label) => {
+                let number = self.footnote_number(&label);
+                self.inline(Inline::FootnoteRef { label: label.into_string(), number });
+            }
+            Event::SoftBreak => self.inline(Inline::SoftBreak),
+            Event::HardBreak => self.inline(Inline::LineBreak),
+            Event::Rule => self.block(Block::Rule),
+            Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }),
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, offset: usize) {
+        let frame = match tag {
+            Tag::Paragraph => Frame::Paragraph(Vec::new()),
+            Tag::Heading { level, id, .. } => Frame::Heading {
+                level: heading_level(level),
+                id: id.map(|i| i.into_string()),
+                content: Vec::new(),
+            },
+            Tag::BlockQuote(_) => Frame::Quote(Vec::new()),
+            Tag::CodeBlock(kind) => Frame::Code {
+                language: match kind {
+                    CodeBlockKind::Fenced(lang) if !lang.is_empty() => Some(lang.into_string()),
+                    _ => None,
+                },
+                text: String::new(),
+            },
+            Tag::HtmlBlock => Frame::HtmlBlock(String::new()),
+            Tag::List(start) => Frame::List { start, items: Vec::new() },
+            Tag::Item => Frame::Item(Vec::new(), Vec::new()),
+            Tag::FootnoteDefinition(label) => Frame::Footnote { label: label.into_string(), content: Vec::new() },
+            Tag::Table(alignments) => Frame::Table {
+                alignments: alignments.iter().map(|a| align(*a)).collect(),
+                head: Vec::new(),
+                rows: Vec::new(),
+                in_head: false,
+            },
+            Tag::TableHead => {
+                if let Some(Frame::Table { in_head, .. }) = self.stack.last_mut() {
+                    *in_head = true;
+                }
+                Frame::Row(Vec::new())
+            }
+            Tag::TableRow => Frame::Row(Vec::new()),
+            Tag::TableCell => Frame::Cell(Vec::new()),
+            Tag::Emphasis => Frame::Span(SpanKind::Emphasis, Vec::new()),
+            Tag::Strong => Frame::Span(SpanKind::Strong, Vec::new()),
+            Tag::Strikethrough => Frame::Span(SpanKind::Strikethrough, Vec::new()),
+            Tag::Link { dest_url, title, .. } => Frame::Span(
+                SpanKind::Link { href: dest_url.into_string(), title: title.into_string(), offset },
+                Vec::new(),
+            ),
+            Tag::Image { dest_url, title, .. } => Frame::Image {
+                src: dest_url.into_string(),
+                title: title.into_string(),
+                alt: String::new(),
+            },
+            // Metadata blocks, definition lists and the like are not enabled;
+            // keep their text as a plain paragraph if they ever appear.
+            _ => Frame::Paragraph(Vec::new()),
+        };
+        self.stack.push(frame);
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        let Some(frame) = self.stack.pop() else { return };
+        match frame {
+            Frame::Root(blocks) => self.stack.push(Frame::Root(blocks)),
+            Frame::Paragraph(content) => {
+                if !content.is_empty() {
+                    self.block(Block::Paragraph(content));
+                }
+            }
+            Frame::Heading { level, id, content } => {
+                let id = self.unique_id(id.unwrap_or_else(|| slugify(&plain_text(&content))));
+                self.block(Block::Heading { level, id, content });
+            }
+            Frame::Quote(blocks) => self.block(Block::Quote(blocks)),
+            Frame::Code { language, text } => self.block(Block::Code { language, text }),
+            Frame::HtmlBlock(html) => {
+                if self.options.allow_html {
+                    self.block(Block::Html(html));
+                } else if !html.trim().is_empty() {
+                    // Shown as text, so the author sees it was not used as HTML.
+                    self.block(Block::Paragraph(vec![Inline::Text(html.trim_end().to_string())]));
+                }
+            }
+            Frame::List { start, items } => self.block(Block::List { start, items }),
+            Frame::Item(mut blocks, loose) => {
+                if !loose.is_empty() {
+                    blocks.insert(0, Block::Paragraph(loose));
+                }
+                if let Some(Frame::List { items, .. }) = self.stack.last_mut() {
+                    items.push(blocks);
+                }
+            }
+            Frame::Footnote { label, content } => {
+                let number = self.footnote_number(&label);
+                self.block(Block::Footnote { label, number, content });
+            }
+            Frame::Table { alignments, head, rows, .. } => self.block(Block::Table { alignments, head, rows }),
+            Frame::Row(cells) => {
+                if let Some(Frame::Table { head, rows, in_head, .. }) = self.stack.last_mut() {
+                    if *in_head && matches!(tag, TagEnd::TableHead) {
+                        *head = cells;
+                        *in_head = false;
+                    } else {
+                        rows.push(cells);
+                    }
+                }
+            }
+            Frame::Cell(content) => {
+                if let Some(Frame::Row(cells)) = self.stack.last_mut() {
+                    cells.push(content);
+                }
+            }
+            Frame::Span(kind, content) => {
+                let inline = match kind {
+                    SpanKind::Strong => Inline::Strong(content),
+                    SpanKind::Emphasis => Inline::Emphasis(content),
+                    SpanKind::Strikethrough => Inline::Strikethrough(content),
+                    SpanKind::Link { href, title, offset } => Inline::Link { href, title, content, offset },
+                };
+                self.inline(inline);
+            }
+            Frame::Image { src, title, alt } => self.inline(Inline::Image { src, alt, title }),
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        match self.stack.last_mut() {
+            Some(Frame::Code { text: code, .. }) => code.push_str(text),
+            Some(Frame::Image { alt, .. }) => alt.push_str(text),
+            Some(Frame::HtmlBlock(html)) => html.push_str(text),
+            _ => {
+                // Text may arrive in several events; merge neighbours.
+                if let Some(Inline::Text(previous)) = self.inlines().and_then(|i| i.last_mut()) {
+                    previous.push_str(text);
+                } else {
+                    self.inline(Inline::Text(text.to_string()));
+                }
+            }
+        }
+    }
+
+    fn html(&mut self, html: &str) {
+        if let Some(Frame::HtmlBlock(buffer)) = self.stack.last_mut() {
+            buffer.push_str(html);
+        } else if self.options.allow_html {
+            self.inline(Inline::Html(html.to_string()));
+        } else {
+            self.text(html);
+        }
+    }
+
+    /// The inline list of the innermost container that holds inlines.
+    fn inlines(&mut self) -> Option<&mut Vec<Inline>> {
+        match self.stack.last_mut()? {
+            Frame::Paragraph(c) | Frame::Heading { content: c, .. } | Frame::Cell(c) | Frame::Span(_, c) => Some(c),
+            Frame::Item(_, loose) => Some(loose),
+            _ => None,
+        }
+    }
+
+    fn inline(&mut self, inline: Inline) {
+        if let Some(Frame::Image { alt, .. }) = self.stack.last_mut() {
+            alt.push_str(&plain_text(std::slice::from_ref(&inline)));
+            return;
+        }
+        if let Some(inlines) = self.inlines() {
+            inlines.push(inline);
+        } else {
+            // Inline content directly in a block container: wrap it in a paragraph.
+            self.block(Block::Paragraph(vec![inline]));
+        }
+    }
+
+    fn block(&mut self, block: Block) {
+        match self.stack.last_mut() {
+            Some(Frame::Root(blocks) | Frame::Quote(blocks) | Frame::Footnote { content: blocks, .. }) => {
+                blocks.push(block)
+            }
+            Some(Frame::Item(blocks, loose)) => {
+                if !loose.is_empty() {
+                    blocks.push(Block::Paragraph(std::mem::take(loose)));
+                }
+                blocks.push(block);
+            }
+            _ => {}
+        }
+    }
+
+    fn unique_id(&mut self, base: String) -> String {
+        let base = if base.is_empty() { "section".to_string() } else { base };
+        let count = self.ids.entry(base.clone()).or_insert(0);
+        *count += 1;
+        if *count == 1 { base } else { format!("{base}-{}", *count - 1) }
+    }
+
+    fn footnote_number(&mut self, label: &str) -> usize {
+        let next = self.footnotes.len() + 1;
+        *self.footnotes.entry(label.to_string()).or_insert(next)
+    }
+
+    fn finish(mut self) -> Document {
+        // Close anything left open (pulldown-cmark balances tags, but be safe).
+        while self.stack.len() > 1 {
+            self.end(TagEnd::Paragraph);
+        }
+        match self.stack.pop() {
+            Some(Frame::Root(blocks)) => Document { blocks },
+            _ => Document::default(),
+        }
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn align(a: Alignment) -> Align {
+    match a {
+        Alignment::None => Align::None,
+        Alignment::Left => Align::Left,
+        Alignment::Center => Align::Center,
+        Alignment::Right => Align::Right,
+    }
+}
+
+/// A URL-safe id from heading text: lowercase ASCII letters, digits and dashes.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+/// The text of inlines without any styling, for ids, alt text and search.
+pub fn plain_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain(inlines, &mut out);
+    out
+}
+
+fn push_plain(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) | Inline::Link { content: c, .. } => {
+                push_plain(c, out)
+            }
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::LineBreak | Inline::SoftBreak => out.push(' '),
+            Inline::FootnoteRef { .. } | Inline::Html(_) => {}
+        }
+    }
+}
+
+impl Document {
+    /// All the text of the document, for the search index and word counts.
+    pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        push_blocks_plain(&self.blocks, &mut out);
+        out.trim().to_string()
+    }
+
+    /// The items of the first ordered list: an exercise's steps.
+    pub fn steps(&self) -> Option<&[Vec<Block>]> {
+        find_ordered_list(&self.blocks)
+    }
+}
+
+fn find_ordered_list(blocks: &[Block]) -> Option<&[Vec<Block>]> {
+    blocks.iter().find_map(|b| match b {
+        Block::List { start: Some(_), items } => Some(items.as_slice()),
+        _ => None,
+    })
+}
+
+fn push_blocks_plain(blocks: &[Block], out: &mut String) {
+    for block in blocks {
+        match block {
+            Block::Heading { content, .. } | Block::Paragraph(content) => push_plain(content, out),
+            Block::List { items, .. } => items.iter().for_each(|item| push_blocks_plain(item, out)),
+            Block::Quote(b) | Block::Footnote { content: b, .. } => push_blocks_plain(b, out),
+            Block::Code { text, .. } => out.push_str(text),
+            Block::Table { head, rows, .. } => {
+                for cell in head.iter().chain(rows.iter().flatten()) {
+                    push_plain(cell, out);
+                    out.push(' ');
+                }
+            }
+            Block::Rule | Block::Html(_) => {}
+        }
+        out.push(' ');
+    }
+}
+
+/// Link schemes that may appear in a page; anything else (`javascript:`,
+/// `data:`, `vbscript:` ...) is dropped and its text kept.
+pub fn is_safe_url(url: &str) -> bool {
+    let cleaned: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+    let lower = cleaned.to_ascii_lowercase();
+    match lower.find(':') {
+        None => true,
+        Some(colon) => {
+            let scheme = &lower[..colon];
+            // A colon after a path separator is part of a relative path, not a scheme.
+            if scheme.contains(['/', '?', '#']) {
+                return true;
+            }
+            matches!(scheme, "http" | "https" | "mailto" | "tel")
+        }
+    }
+}
+
+/// Renders a document as HTML. `rewrite` maps link and image targets
+/// (internal links) before they are written.
+pub fn to_html(document: &Document, rewrite: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(1024);
+    let mut footnotes = Vec::new();
+    for block in &document.blocks {
+        if let Block::Footnote { .. } = block {
+            footnotes.push(block);
+        } else {
+            write_block(block, rewrite, &mut out);
+        }
+    }
+    if !footnotes.is_empty() {
+        out.push_str("<section class=\"footnotes\" aria-label=\"Notes\"><ol>\n");
+        for block in footnotes {
+            if let Block::Footnote { number, content, .. } = block {
+                let _ = write!(out, "<li id=\"fn-{number}\">");
+                for b in content {
+                    write_block(b, rewrite, &mut out);
+                }
+                let _ = writeln!(out, " <a href=\"#fnref-{number}\" aria-label=\"Back to the text\">↩</a></li>");
+            }
+        }
+        out.push_str("</ol></section>\n");
+    }
+    out
+}
+
+/// Renders inlines as HTML (for short texts such as notes).
+pub fn inlines_to_html(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    write_inlines(inlines, rewrite, &mut out);
+    out
+}
+
+fn write_block(block: &Block, rewrite: &dyn Fn(&str) -> String, out: &mut String) {
+    match block {
+        Block::Heading { level, id, content } => {
+            let _ = write!(out, "<h{level} id=\"{}\">", escape(id));
+            write_inlines(content, rewrite, out);
+            let _ = writeln!(out, "</h{level}>");
+        }
+        Block::Paragraph(content) => {
+            out.push_str("<p>");
+            write_inlines(content, rewrite, out);
+            out.push_str("</p>\n");
+        }
+        Block::List { start, items } => {
+            match start {
+                Some(1) => out.push_str("<ol>\n"),
+                Some(n) => {
+                    let _ = writeln!(out, "<ol start=\"{n}\">");
+                }
+                None => out.push_str("<ul>\n"),
+            }
+            for item in items {
+                out.push_str("<li>");
+                // A tight item is a single paragraph: no <p> inside the <li>.
+                if let [Block::Paragraph(content)] = item.as_slice() {
+                    write_inlines(content, rewrite, out);
+                } else {
+                    for b in item {
+                        write_block(b, rewrite, out);
+                    }
+                }
+                out.push_str("</li>\n");
+            }
+            out.push_str(if start.is_some() { "</ol>\n" } else { "</ul>\n" });
+        }
+        Block::Quote(blocks) => {
+            out.push_str("<blockquote>\n");
+            for b in blocks {
+                write_block(b, rewrite, out);
+            }
+            out.push_str("</blockquote>\n");
+        }
+        Block::Code { language, text } => {
+            match language {
+                Some(lang) => {
+                    let _ = write!(out, "<pre><code class=\"language-{}\">", escape(lang));
+                }
+                None => out.push_str("<pre><code>"),
+            }
+            out.push_str(&escape(text));
+            out.push_str("</code></pre>\n");
+        }
+        Block::Table { alignments, head, rows } => {
+            out.push_str("<table>\n<thead><tr>");
+            for (i, cell) in head.iter().enumerate() {
+                write_cell("th", alignments.get(i), cell, rewrite, out);
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for row in rows {
+                out.push_str("<tr>");
+                for (i, cell) in row.iter().enumerate() {
+                    write_cell("td", alignments.get(i), cell, rewrite, out);
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody>\n</table>\n");
+        }
+        Block::Rule => out.push_str("<hr>\n"),
+        Block::Html(html) => out.push_str(html),
+        Block::Footnote { .. } => {}
+    }
+}
+
+fn write_cell(tag: &str, align: Option<&Align>, content: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut String) {
+    let style = match align {
+        Some(Align::Left) => " style=\"text-align:left\"",
+        Some(Align::Center) => " style=\"text-align:center\"",
+        Some(Align::Right) => " style=\"text-align:right\"",
+        _ => "",
+    };
+    let _ = write!(out, "<{tag}{style}>");
+    write_inlines(content, rewrite, out);
+    let _ = write!(out, "</{tag}>");
+}
+
+fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) => out.push_str(&escape(t)),
+            Inline::Strong(c) => wrap("strong", c, rewrite, out),
+            Inline::Emphasis(c) => wrap("em", c, rewrite, out),
+            Inline::Strikethrough(c) => wrap("del", c, rewrite, out),
+            Inline::Code(c) => {
+                let _ = write!(out, "<code>{}</code>", escape(c));
+            }
+            Inline::Link { href, title, content, .. } => {
+                if is_safe_url(href) {
+                    let _ = write!(out, "<a href=\"{}\"", escape(&rewrite(href)));
+                    if !title.is_empty() {
+                        let _ = write!(out, " title=\"{}\"", escape(title));
+                    }
+                    out.push('>');
+                    write_inlines(content, rewrite, out);
+                    out.push_str("</a>");
+                } else {
+                    write_inlines(content, rewrite, out);
+                }
+            }
+            Inline::Image { src, alt, title } => {
+                if is_safe_url(src) {
+                    let _ = write!(out, "<img src=\"{}\" alt=\"{}\"", escape(&rewrite(src)), escape(alt));
+                    if !title.is_empty() {
+                        let _ = write!(out, " title=\"{}\"", escape(title));
+                    }
+                    out.push('>');
+                }
+            }
+            Inline::LineBreak => out.push_str("<br>\n"),
+            Inline::SoftBreak => out.push('\n'),
+            Inline::FootnoteRef { number, .. } => {
+                let _ = write!(
+                    out,
+                    "<sup id=\"fnref-{number}\"><a href=\"#fn-{number}\" aria-label=\"Note {number}\">{number}</a></sup>"
+                );
+            }
+            Inline::Html(html) => out.push_str(html),
+        }
+    }
+}
+
+fn wrap(tag: &str, content: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut String) {
+    let _ = write!(out, "<{tag}>");
+    write_inlines(content, rewrite, out);
+    let _ = write!(out, "</{tag}>");
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(src: &str, allow_html: bool) -> String {
+        to_html(&parse(src, MarkdownOptions { allow_html }), &|s| s.to_string())
+    }
+
+    #[test]
+    fn renders_steps_as_ordered_list() {
+        let out = html("## Steps\n\n1. Kneel.\n2. Breathe **in**.\n", false);
+        assert!(out.contains("<h2 id=\"steps\">Steps</h2>"), "{out}");
+        assert!(out.contains("<ol>\n<li>Kneel.</li>\n<li>Breathe <strong>in</strong>.</li>\n</ol>"), "{out}");
+    }
+
+    #[test]
+    fn escapes_raw_html_unless_allowed() {
+        let out = html("Hi <script>alert(1)</script>\n\n<div onclick=\"x\">a</div>\n", false);
+        assert!(!out.contains("<script>"), "{out}");
+        assert!(out.contains("&lt;script&gt;"), "{out}");
+        assert!(!out.contains("<div"), "{out}");
+        assert!(html("<b>ok</b>\n", true).contains("<b>ok</b>"));
+    }
+
+    #[test]
+    fn drops_javascript_links_in_any_spelling() {
+        for href in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,x"] {
+            let out = html(&format!("[click](<{href}>)\n"), false);
+            assert!(!out.contains("<a"), "{href}: {out}");
+            assert!(out.contains("click"), "{out}");
+        }
+        assert!(html("[ok](https://example.org)\n", false).contains("<a href=\"https://example.org\">"));
+        assert!(html("[ok](../cat-cow/)\n", false).contains("<a href=\"../cat-cow/\">"));
+    }
+
+    #[test]
+    fn gives_headings_unique_ids() {
+        let out = html("## Tips\n\n## Tips\n\n## Own {#mine}\n", false);
+        assert!(out.contains("id=\"tips\""));
+        assert!(out.contains("id=\"tips-1\""));
+        assert!(out.contains("id=\"mine\""));
+    }
+
+    #[test]
+    fn finds_steps_and_plain_text() {
+        let doc = parse("Intro *here*.\n\n- tip\n\n1. one\n2. two\n", MarkdownOptions::default());
+        assert_eq!(doc.steps().map(|s| s.len()), Some(2));
+        assert!(doc.plain_text().contains("Intro here."));
+    }
+
+    #[test]
+    fn smart_punctuation_and_tables_and_footnotes() {
+        let out = html("It's \"fine\"[^1].\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n[^1]: A note.\n", false);
+        assert!(out.contains("It’s “fine”"), "{out}");
+        assert!(out.contains("<td style=\"text-align:right\">2</td>"), "{out}");
+        assert!(out.contains("id=\"fn-1\""), "{out}");
+    }
+}

@@ -1,0 +1,385 @@
+//! The web pages: one job per page, rendered in parallel through the theme,
+//! then checked for the site disclaimer.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::markdown;
+use crate::model::{Site, Taxonomy};
+use crate::render::Artifact;
+use crate::render::theme::{Theme, context};
+use crate::render::views::{self, PageMeta, TermCounts};
+
+/// Options that change what pages link to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HtmlOptions {
+    /// Link pages to their PDF handouts.
+    pub handouts: bool,
+}
+
+/// A page to render: which template, where, and with what data.
+struct Job {
+    template: &'static str,
+    /// Site-relative URL (`exercises/cat-cow/`); the file is `<url>index.html`.
+    url: String,
+    /// Output path when it is not `<url>index.html` (404.html).
+    file: Option<&'static str>,
+    title: String,
+    description: String,
+    kind: &'static str,
+    data: Data,
+}
+
+enum Data {
+    Home,
+    Library,
+    Exercise(usize),
+    Programs,
+    Program(usize),
+    Taxonomy(Taxonomy),
+    Term(Taxonomy, String),
+    Page(usize),
+    NotFound,
+}
+
+/// Renders every page of the site.
+pub fn render(site: &Site, theme: &Theme, options: HtmlOptions) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    let counts = TermCounts::new(site);
+    let site_view = views::site_view(site);
+    let jobs = jobs(site, &counts);
+    let results: Vec<Result<Artifact, Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| render_job(site, theme, &site_view, &counts, job, options))
+        .collect();
+    let mut artifacts = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(artifact) => artifacts.push(artifact),
+            Err(error) => errors.push(error),
+        }
+    }
+    if errors.is_empty() {
+        Ok(artifacts)
+    } else {
+        // One broken template fails every page that uses it: report it once.
+        errors.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+        errors.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.column == b.column && a.message == b.message);
+        Err(errors)
+    }
+}
+
+fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
+    let c = &site.config;
+    let mut jobs = vec![
+        Job {
+            template: "index.html",
+            url: String::new(),
+            file: None,
+            title: c.title.clone(),
+            description: if c.description.is_empty() { c.title.clone() } else { c.description.clone() },
+            kind: "home",
+            data: Data::Home,
+        },
+        Job {
+            template: "exercises.html",
+            url: "exercises/".into(),
+            file: None,
+            title: "Exercise library".into(),
+            description: format!("All {} exercises of {}, by body region, focus, position, equipment and difficulty.", site.exercises.len(), c.clinic.name),
+            kind: "library",
+            data: Data::Library,
+        },
+        Job {
+            template: "programs.html",
+            url: "programs/".into(),
+            file: None,
+            title: "Programs".into(),
+            description: format!("Exercise routines from {}.", c.clinic.name),
+            kind: "programs",
+            data: Data::Programs,
+        },
+        Job {
+            template: "404.html",
+            url: "404.html".into(),
+            file: Some("404.html"),
+            title: "Page not found".into(),
+            description: "This page does not exist.".into(),
+            kind: "not-found",
+            data: Data::NotFound,
+        },
+    ];
+    for (i, e) in site.exercises.iter().enumerate() {
+        jobs.push(Job {
+            template: "exercise.html",
+            url: views::exercise_url(&e.slug),
+            file: None,
+            title: e.title.clone(),
+            description: e.summary.clone(),
+            kind: "exercise",
+            data: Data::Exercise(i),
+        });
+    }
+    for (i, p) in site.programs.iter().enumerate() {
+        jobs.push(Job {
+            template: "program.html",
+            url: views::program_url(&p.slug),
+            file: None,
+            title: p.title.clone(),
+            description: p.summary.clone(),
+            kind: "program",
+            data: Data::Program(i),
+        });
+    }
+    for taxonomy in Taxonomy::ALL {
+        jobs.push(Job {
+            template: "taxonomy.html",
+            url: format!("{}/", taxonomy.slug()),
+            file: None,
+            title: format!("Exercises by {}", taxonomy.label().to_lowercase()),
+            description: format!("Exercises grouped by {}.", taxonomy.label().to_lowercase()),
+            kind: "taxonomy",
+            data: Data::Taxonomy(taxonomy),
+        });
+        for term in counts.counts.get(&taxonomy).map(|t| t.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+            let label = crate::model::term_label(taxonomy, &term);
+            jobs.push(Job {
+                template: "term.html",
+                url: views::term_url(taxonomy, &term),
+                file: None,
+                title: format!("{}: {label}", taxonomy.label()),
+                description: format!("Exercises with {}: {label}.", taxonomy.label().to_lowercase()),
+                kind: "term",
+                data: Data::Term(taxonomy, term),
+            });
+        }
+    }
+    for (i, p) in site.pages.iter().enumerate() {
+        jobs.push(Job {
+            template: "page.html",
+            url: format!("{}/", p.slug),
+            file: None,
+            title: p.title.clone(),
+            description: if p.summary.is_empty() { p.title.clone() } else { p.summary.clone() },
+            kind: "page",
+            data: Data::Page(i),
+        });
+    }
+    jobs
+}
+
+#[derive(Serialize)]
+struct Shared<'a> {
+    site: &'a views::SiteView,
+    page: PageMeta,
+    /// Prefix that leads from this page to the site root (`../../`).
+    root: String,
+}
+
+fn render_job(
+    site: &Site,
+    theme: &Theme,
+    site_view: &views::SiteView,
+    counts: &TermCounts,
+    job: &Job,
+    options: HtmlOptions,
+) -> Result<Artifact, Diagnostic> {
+    let root = match job.data {
+        // A host serves 404.html at any depth: link from the site's absolute path.
+        Data::NotFound => base_path(&site.config.base_url),
+        _ => "../".repeat(job.url.matches('/').count()),
+    };
+    let shared = Shared {
+        site: site_view,
+        page: PageMeta {
+            title: job.title.clone(),
+            description: job.description.clone(),
+            url: job.url.clone(),
+            permalink: format!("{}{}", site.config.base_url, job.url),
+            kind: job.kind,
+        },
+        root,
+    };
+    let mut ctx = context(&shared);
+    match &job.data {
+        Data::Home => {
+            ctx.insert("exercises", &site.exercises.iter().map(views::exercise_card).collect::<Vec<_>>());
+            ctx.insert("programs", &site.programs.iter().map(views::program_card).collect::<Vec<_>>());
+            ctx.insert("taxonomies", &counts.groups());
+        }
+        Data::Library => {
+            ctx.insert("exercises", &site.exercises.iter().map(views::exercise_card).collect::<Vec<_>>());
+            ctx.insert("taxonomies", &counts.groups());
+        }
+        Data::Exercise(i) => {
+            ctx.insert("exercise", &views::exercise_view(site, &site.exercises[*i], counts, options.handouts));
+        }
+        Data::Programs => {
+            ctx.insert("programs", &site.programs.iter().map(views::program_card).collect::<Vec<_>>());
+        }
+        Data::Program(i) => {
+            ctx.insert("program", &views::program_view(site, &site.programs[*i], options.handouts));
+        }
+        Data::Taxonomy(t) => {
+            let group = counts.groups().into_iter().find(|g| g.slug == t.slug());
+            ctx.insert("taxonomy", &group);
+        }
+        Data::Term(t, term) => {
+            let group = counts.groups().into_iter().find(|g| g.slug == t.slug());
+            ctx.insert("taxonomy", &group);
+            ctx.insert("term", &counts.link(*t, term));
+            let exercises: Vec<_> = counts
+                .counts
+                .get(t)
+                .and_then(|terms| terms.get(term))
+                .map(|indices| indices.iter().map(|i| views::exercise_card(&site.exercises[*i])).collect())
+                .unwrap_or_default();
+            ctx.insert("exercises", &exercises);
+        }
+        Data::Page(i) => {
+            let page = &site.pages[*i];
+            #[derive(Serialize)]
+            struct Content<'a> {
+                title: &'a str,
+                summary: &'a str,
+                body_html: String,
+            }
+            ctx.insert(
+                "content",
+                &Content { title: &page.title, summary: &page.summary, body_html: markdown::to_html(&page.body, &|h| h.to_string()) },
+            );
+        }
+        Data::NotFound => {}
+    }
+    let html = theme.render(job.template, &ctx)?;
+    let path = match job.file {
+        Some(file) => file.to_string(),
+        None => format!("{}index.html", job.url),
+    };
+    check_disclaimer(&html, &site.config.disclaimers.site).map_err(|_| {
+        Diagnostic::error(
+            theme.origin(job.template),
+            format!("the page `{path}` does not show the site disclaimer"),
+        )
+        .hint("every page must show `site.disclaimer`: keep `{% include \"partials/disclaimer.html\" %}` (or `{{ site.disclaimer }}`) in the template or the base template it extends")
+    })?;
+    Ok(Artifact::new(path, html))
+}
+
+/// The path part of the base URL: `https://x.org/clinic/` -> `/clinic/`.
+pub fn base_path(base_url: &str) -> String {
+    let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) => after_scheme[i..].to_string(),
+        None => "/".to_string(),
+    }
+}
+
+/// Whether the page's visible text contains the disclaimer (whitespace and
+/// HTML escaping aside). Text in tags, attributes and comments does not count.
+pub fn check_disclaimer(html: &str, disclaimer: &str) -> Result<(), ()> {
+    let wanted = collapse(disclaimer);
+    if wanted.is_empty() || collapse(&visible_text(html)).contains(&wanted) {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of an HTML page without tags, comments, scripts and styles, entities decoded.
+pub fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&decode_entities(&rest[..lt]));
+        rest = &rest[lt..];
+        let lower_start: String = rest.chars().take(8).collect::<String>().to_ascii_lowercase();
+        let end = if rest.starts_with("<!--") {
+            rest.find("-->").map(|i| i + 3)
+        } else if lower_start.starts_with("<script") {
+            find_ci(rest, "</script>").map(|i| i + 9)
+        } else if lower_start.starts_with("<style") {
+            find_ci(rest, "</style>").map(|i| i + 8)
+        } else {
+            rest.find('>').map(|i| i + 1)
+        };
+        match end {
+            Some(e) => rest = &rest[e..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(&decode_entities(rest));
+    out
+}
+
+fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
+    haystack.to_ascii_lowercase().find(needle)
+}
+
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let decoded = rest.find(';').filter(|i| *i <= 10).and_then(|semi| {
+            let entity = &rest[1..semi];
+            let c = match entity {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                _ if entity.starts_with("#x") || entity.starts_with("#X") => {
+                    u32::from_str_radix(&entity[2..], 16).ok().and_then(char::from_u32)
+                }
+                _ if entity.starts_with('#') => entity[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            c.map(|c| (c, semi + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_disclaimer_in_visible_text_only() {
+        let d = "This is general advice; it doesn't replace your clinician.";
+        let page = "<footer><p>This is general advice; it doesn&#39;t\n   replace your <b>clinician</b>.</p></footer>";
+        assert!(check_disclaimer(page, d).is_ok());
+        assert!(check_disclaimer("<!-- This is general advice; it doesn't replace your clinician. -->", d).is_err());
+        assert!(check_disclaimer("<meta content=\"This is general advice; it doesn't replace your clinician.\">", d).is_err());
+    }
+
+    #[test]
+    fn base_path_of_urls() {
+        assert_eq!(base_path("https://x.org/"), "/");
+        assert_eq!(base_path("https://x.org/clinic/"), "/clinic/");
+    }
+}

@@ -1,0 +1,372 @@
+//! What templates see. These structs are the theme authors' contract:
+//! every field is documented in docs/themes.md, and nothing else reaches a
+//! template (no environment, no clock, no file system).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::markdown;
+use crate::model::{Dosage, Exercise, Program, Site, Taxonomy, term_label};
+
+/// Data every page receives as `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    pub language: String,
+    pub clinic: ClinicView,
+    /// The site disclaimer; every page must show it.
+    pub disclaimer: String,
+    /// Free pages, for the navigation.
+    pub pages: Vec<Link>,
+    /// The taxonomies, for the navigation.
+    pub taxonomies: Vec<Link>,
+}
+
+/// The clinic's details.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClinicView {
+    pub name: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    /// `tel:` link target for the phone number.
+    pub phone_href: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    /// Site-relative URL of the logo, e.g. `static/logo.svg`.
+    pub logo: Option<String>,
+}
+
+/// A titled link; `url` is relative to the site root (prefix it with `root`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+/// Data every page receives as `page`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageMeta {
+    /// The page's own title (without the site title).
+    pub title: String,
+    /// The meta description.
+    pub description: String,
+    /// Site-relative URL of this page, e.g. `exercises/cat-cow/` (empty for home).
+    pub url: String,
+    /// Absolute URL of this page (`base_url` + `url`).
+    pub permalink: String,
+    /// Which template kind: home, library, exercise, program, taxonomy, term, page, not-found.
+    pub kind: &'static str,
+}
+
+/// An exercise as listed in cards (library, programs, terms, related).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseCard {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Site-relative URL, `exercises/<slug>/`.
+    pub url: String,
+    /// The default dosage line, e.g. "10 reps · 2 sets".
+    pub dosage: String,
+    pub difficulty: Option<String>,
+    pub position: Option<String>,
+    /// Equipment labels ("No equipment" when none).
+    pub equipment: Vec<String>,
+    pub cautions: Vec<String>,
+    /// The first picture, if any.
+    pub image: Option<ImageView>,
+    /// Taxonomy slug -> term slugs, e.g. for `data-` filter attributes.
+    pub terms: BTreeMap<&'static str, Vec<String>>,
+}
+
+/// A picture.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageView {
+    /// Site-relative URL, `static/<src>`.
+    pub url: String,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// The dosage, key by key, and as one line.
+#[derive(Debug, Clone, Serialize)]
+pub struct DosageView {
+    pub reps: Option<u32>,
+    pub sets: Option<u32>,
+    pub hold_seconds: Option<u32>,
+    pub rest_seconds: Option<u32>,
+    pub sides: Option<String>,
+    pub frequency: Option<String>,
+    /// "10 reps · 2 sets · hold 5 s · both sides".
+    pub summary: String,
+}
+
+/// One exercise page's data, as `exercise`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseView {
+    #[serde(flatten)]
+    pub card: ExerciseCard,
+    /// The Markdown body as HTML (steps, tips, variations).
+    pub body_html: String,
+    pub dosage_detail: DosageView,
+    pub images: Vec<ImageView>,
+    pub video: Option<String>,
+    pub related: Vec<ExerciseCard>,
+    /// Taxonomies with this exercise's terms, each linked.
+    pub taxonomies: Vec<TermGroup>,
+    /// Programs that include this exercise.
+    pub programs: Vec<Link>,
+    pub updated: Option<String>,
+    /// Site-relative URL of the printable sheet, when handouts are built.
+    pub handout_url: Option<String>,
+}
+
+/// A taxonomy with some of its terms.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermGroup {
+    pub slug: &'static str,
+    pub label: &'static str,
+    pub url: String,
+    pub terms: Vec<TermLink>,
+}
+
+/// A term of a taxonomy with its page and how many exercises have it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermLink {
+    pub slug: String,
+    pub label: String,
+    pub url: String,
+    pub count: usize,
+}
+
+/// One program page's data, as `program`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgramView {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub url: String,
+    pub frequency: Option<String>,
+    pub intro_html: String,
+    pub steps: Vec<ProgramStepView>,
+    pub updated: Option<String>,
+    /// Site-relative URL of the printable handout, when handouts are built.
+    pub handout_url: Option<String>,
+}
+
+/// A program as listed in cards.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgramCard {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub url: String,
+    pub frequency: Option<String>,
+    /// How many exercises it has.
+    pub count: usize,
+}
+
+/// One exercise within a program, with the program's dosage.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgramStepView {
+    /// 1-based position in the program.
+    pub number: usize,
+    pub exercise: ExerciseCard,
+    /// The effective dosage: the exercise's default with the program's overrides.
+    pub dosage: DosageView,
+    pub note: Option<String>,
+}
+
+pub fn site_view(site: &Site) -> SiteView {
+    let c = &site.config;
+    SiteView {
+        title: c.title.clone(),
+        description: c.description.clone(),
+        base_url: c.base_url.clone(),
+        language: c.language.clone(),
+        clinic: ClinicView {
+            name: c.clinic.name.clone(),
+            address: c.clinic.address.clone(),
+            phone: c.clinic.phone.clone(),
+            phone_href: c.clinic.phone.as_ref().map(|p| {
+                let digits: String = p.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect();
+                format!("tel:{digits}")
+            }),
+            email: c.clinic.email.clone(),
+            website: c.clinic.website.clone().filter(|w| markdown::is_safe_url(w)),
+            logo: c.clinic.logo.as_ref().map(|l| format!("static/{l}")),
+        },
+        disclaimer: c.disclaimers.site.clone(),
+        pages: site.pages.iter().map(|p| Link { title: p.title.clone(), url: format!("{}/", p.slug) }).collect(),
+        taxonomies: Taxonomy::ALL
+            .iter()
+            .map(|t| Link { title: t.label().to_string(), url: format!("{}/", t.slug()) })
+            .collect(),
+    }
+}
+
+pub fn exercise_url(slug: &str) -> String {
+    format!("exercises/{slug}/")
+}
+
+pub fn program_url(slug: &str) -> String {
+    format!("programs/{slug}/")
+}
+
+pub fn term_url(taxonomy: Taxonomy, term: &str) -> String {
+    format!("{}/{term}/", taxonomy.slug())
+}
+
+fn image_view(image: &crate::model::Image) -> ImageView {
+    ImageView {
+        url: format!("static/{}", image.src),
+        alt: image.alt.clone(),
+        caption: image.caption.clone(),
+        width: image.width,
+        height: image.height,
+    }
+}
+
+pub fn exercise_card(exercise: &Exercise) -> ExerciseCard {
+    ExerciseCard {
+        slug: exercise.slug.clone(),
+        title: exercise.title.clone(),
+        summary: exercise.summary.clone(),
+        url: exercise_url(&exercise.slug),
+        dosage: exercise.dosage.summary(),
+        difficulty: exercise.difficulty.map(|d| term_label(Taxonomy::Difficulty, d.as_str())),
+        position: exercise.position.as_ref().map(|p| term_label(Taxonomy::Position, p)),
+        equipment: exercise.terms(Taxonomy::Equipment).iter().map(|t| term_label(Taxonomy::Equipment, t)).collect(),
+        cautions: exercise.cautions.clone(),
+        image: exercise.images.first().map(image_view),
+        terms: Taxonomy::ALL
+            .iter()
+            .map(|t| (t.slug(), exercise.terms(*t).iter().map(|s| s.to_string()).collect()))
+            .collect(),
+    }
+}
+
+pub fn dosage_view(dosage: &Dosage) -> DosageView {
+    DosageView {
+        reps: dosage.reps,
+        sets: dosage.sets,
+        hold_seconds: dosage.hold_seconds,
+        rest_seconds: dosage.rest_seconds,
+        sides: dosage.sides.map(|s| {
+            serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        }),
+        frequency: dosage.frequency.clone(),
+        summary: dosage.summary(),
+    }
+}
+
+pub fn exercise_view(site: &Site, exercise: &Exercise, counts: &TermCounts, handouts: bool) -> ExerciseView {
+    ExerciseView {
+        card: exercise_card(exercise),
+        body_html: markdown::to_html(&exercise.body, &|href| href.to_string()),
+        dosage_detail: dosage_view(&exercise.dosage),
+        images: exercise.images.iter().map(image_view).collect(),
+        video: exercise.video.clone(),
+        related: exercise.related.iter().filter_map(|slug| site.exercise(slug)).map(exercise_card).collect(),
+        taxonomies: Taxonomy::ALL
+            .iter()
+            .filter_map(|t| {
+                let terms: Vec<TermLink> = exercise.terms(*t).iter().map(|term| counts.link(*t, term)).collect();
+                (!terms.is_empty()).then(|| TermGroup { slug: t.slug(), label: t.label(), url: format!("{}/", t.slug()), terms })
+            })
+            .collect(),
+        programs: site
+            .programs
+            .iter()
+            .filter(|p| p.exercises.iter().any(|e| e.exercise == exercise.slug))
+            .map(|p| Link { title: p.title.clone(), url: program_url(&p.slug) })
+            .collect(),
+        updated: exercise.updated.clone(),
+        handout_url: handouts.then(|| format!("handouts/exercises/{}.pdf", exercise.slug)),
+    }
+}
+
+pub fn program_card(program: &Program) -> ProgramCard {
+    ProgramCard {
+        slug: program.slug.clone(),
+        title: program.title.clone(),
+        summary: program.summary.clone(),
+        url: program_url(&program.slug),
+        frequency: program.frequency.clone(),
+        count: program.exercises.len(),
+    }
+}
+
+pub fn program_view(site: &Site, program: &Program, handouts: bool) -> ProgramView {
+    ProgramView {
+        slug: program.slug.clone(),
+        title: program.title.clone(),
+        summary: program.summary.clone(),
+        url: program_url(&program.slug),
+        frequency: program.frequency.clone(),
+        intro_html: markdown::to_html(&program.intro, &|href| href.to_string()),
+        steps: program
+            .exercises
+            .iter()
+            .enumerate()
+            .filter_map(|(i, step)| {
+                site.exercise(&step.exercise).map(|exercise| ProgramStepView {
+                    number: i + 1,
+                    exercise: exercise_card(exercise),
+                    dosage: dosage_view(&step.dosage),
+                    note: step.note.clone(),
+                })
+            })
+            .collect(),
+        updated: program.updated.clone(),
+        handout_url: handouts.then(|| format!("handouts/{}.pdf", program.slug)),
+    }
+}
+
+/// How many exercises have each term, per taxonomy, sorted by term.
+pub struct TermCounts {
+    pub counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>>,
+}
+
+impl TermCounts {
+    /// Indexes the site's exercises (by position in `site.exercises`) under each term.
+    pub fn new(site: &Site) -> Self {
+        let mut counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+        for taxonomy in Taxonomy::ALL {
+            let terms = counts.entry(taxonomy).or_default();
+            for (i, exercise) in site.exercises.iter().enumerate() {
+                for term in exercise.terms(taxonomy) {
+                    terms.entry(term.to_string()).or_default().push(i);
+                }
+            }
+        }
+        TermCounts { counts }
+    }
+
+    pub fn link(&self, taxonomy: Taxonomy, term: &str) -> TermLink {
+        TermLink {
+            slug: term.to_string(),
+            label: term_label(taxonomy, term),
+            url: term_url(taxonomy, term),
+            count: self.counts.get(&taxonomy).and_then(|t| t.get(term)).map_or(0, Vec::len),
+        }
+    }
+
+    /// Every taxonomy with all its terms, for filters and overviews.
+    pub fn groups(&self) -> Vec<TermGroup> {
+        Taxonomy::ALL
+            .iter()
+            .map(|t| TermGroup {
+                slug: t.slug(),
+                label: t.label(),
+                url: format!("{}/", t.slug()),
+                terms: self.counts.get(t).map_or_else(Vec::new, |terms| terms.keys().map(|term| self.link(*t, term)).collect()),
+            })
+            .collect()
+    }
+}
