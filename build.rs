@@ -25,11 +25,15 @@ fn main() {
 }
 
 fn collect(base: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.ends_with('~') {
+        if (name.starts_with('.') && name != ".gitignore" && name != ".github")
+            || name.ends_with('~')
+        {
             continue;
         }
         if path.is_dir() {

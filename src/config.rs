@@ -92,19 +92,28 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     }
     let raw: RawConfig = yaml::parse(file, source, text, 1).map_err(|d| vec![d])?;
     let mut errors = Vec::new();
-    let missing = |key: &str, hint: &str| Diagnostic::error(file, format!("the required key `{key}` is missing")).at(source, 1, 1).hint(hint.to_string());
+    let missing = |key: &str, hint: &str| {
+        Diagnostic::error(file, format!("the required key `{key}` is missing"))
+            .at(source, 1, 1)
+            .hint(hint.to_string())
+    };
 
-    let title = required_text(file, source, raw.title.as_ref(), "title", &mut errors)
-        .unwrap_or_default();
+    let title =
+        required_text(file, source, raw.title.as_ref(), "title", &mut errors).unwrap_or_default();
 
     let base_url = match &raw.base_url {
         None => {
-            errors.push(missing("base_url", "add `base_url: https://exercises.your-clinic.example/`"));
+            errors.push(missing(
+                "base_url",
+                "add `base_url: https://exercises.your-clinic.example/`",
+            ));
             String::new()
         }
         Some(url) => {
             let value = url.value.trim();
-            if !(value.starts_with("https://") || value.starts_with("http://")) || value.contains(char::is_whitespace) {
+            if !(value.starts_with("https://") || value.starts_with("http://"))
+                || value.contains(char::is_whitespace)
+            {
                 let (line, col) = yaml::position(url, 1);
                 errors.push(
                     Diagnostic::error(file, "base_url must be a full web address")
@@ -113,7 +122,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                         .hint("write it like `https://exercises.your-clinic.example/`"),
                 );
             }
-            if value.ends_with('/') { value.to_string() } else { format!("{value}/") }
+            if value.ends_with('/') {
+                value.to_string()
+            } else {
+                format!("{value}/")
+            }
         }
     };
 
@@ -122,7 +135,10 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
         Some(lang) => {
             let ok = !lang.value.is_empty()
                 && lang.value.len() <= 35
-                && lang.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                && lang
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-');
             if !ok {
                 let (line, col) = yaml::position(lang, 1);
                 errors.push(
@@ -135,15 +151,22 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
 
-    let theme = raw.theme.as_ref().map_or_else(|| "clinic".to_string(), |t| t.value.clone());
+    let theme = raw
+        .theme
+        .as_ref()
+        .map_or_else(|| "clinic".to_string(), |t| t.value.clone());
 
     let clinic = match raw.clinic {
         None => {
-            errors.push(missing("clinic", "add `clinic:` with at least `name: Your Clinic`"));
+            errors.push(missing(
+                "clinic",
+                "add `clinic:` with at least `name: Your Clinic`",
+            ));
             Clinic::default()
         }
         Some(c) => {
-            let name = required_text(file, source, c.name.as_ref(), "clinic.name", &mut errors).unwrap_or_default();
+            let name = required_text(file, source, c.name.as_ref(), "clinic.name", &mut errors)
+                .unwrap_or_default();
             let logo = c.logo.map(|l| l.value);
             Clinic {
                 name,
@@ -162,27 +185,35 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                 "disclaimers",
                 "every site must say what its pages are not: add `disclaimers:` with `site:` (shown on every web page) and `handout:` (printed on every handout page)",
             ));
-            Disclaimers { site: String::new(), handout: String::new() }
+            Disclaimers {
+                site: String::new(),
+                handout: String::new(),
+            }
         }
         Some(d) => {
-            let mut disclaimer = |value: Option<&Spanned<String>>, key: &str, what: &str| match value {
-                Some(v) if !v.value.trim().is_empty() => v.value.trim().to_string(),
-                Some(v) => {
-                    let (line, col) = yaml::position(v, 1);
-                    errors.push(
-                        Diagnostic::error(file, format!("the {what} disclaimer is empty"))
-                            .at(source, line, col)
-                            .hint(format!("write the text that must appear {}", where_shown(key))),
-                    );
-                    String::new()
-                }
-                None => {
-                    errors.push(
+            let mut disclaimer = |value: Option<&Spanned<String>>, key: &str, what: &str| {
+                match value {
+                    Some(v) if !v.value.trim().is_empty() => v.value.trim().to_string(),
+                    Some(v) => {
+                        let (line, col) = yaml::position(v, 1);
+                        errors.push(
+                            Diagnostic::error(file, format!("the {what} disclaimer is empty"))
+                                .at(source, line, col)
+                                .hint(format!(
+                                    "write the text that must appear {}",
+                                    where_shown(key)
+                                )),
+                        );
+                        String::new()
+                    }
+                    None => {
+                        errors.push(
                         Diagnostic::error(file, format!("the {what} disclaimer is missing"))
                             .at(source, 1, 1)
                             .hint(format!("add `{key}:` under `disclaimers:` with the text that must appear {}", where_shown(key))),
                     );
-                    String::new()
+                        String::new()
+                    }
                 }
             };
             let site = disclaimer(d.site.as_ref(), "site", "site");
@@ -192,7 +223,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     };
 
     let handouts = match &raw.handouts {
-        None => HandoutSettings { paper: Paper::Letter, font_size: 12, tracking_days: 14 },
+        None => HandoutSettings {
+            paper: Paper::Letter,
+            font_size: 12,
+            tracking_days: 14,
+        },
         Some(h) => {
             let paper = match &h.paper {
                 None => Paper::Letter,
@@ -211,9 +246,31 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                     }
                 },
             };
-            let font_size = ranged(file, source, h.font_size.as_ref(), "font_size", 12, 20, 12, &mut errors);
-            let tracking_days = ranged(file, source, h.tracking_days.as_ref(), "tracking_days", 1, 60, 14, &mut errors);
-            HandoutSettings { paper, font_size, tracking_days }
+            let font_size = ranged(
+                file,
+                source,
+                h.font_size.as_ref(),
+                "font_size",
+                12,
+                20,
+                12,
+                &mut errors,
+            );
+            let tracking_days = ranged(
+                file,
+                source,
+                h.tracking_days.as_ref(),
+                "tracking_days",
+                1,
+                60,
+                14,
+                &mut errors,
+            );
+            HandoutSettings {
+                paper,
+                font_size,
+                tracking_days,
+            }
         }
     };
 
@@ -239,7 +296,11 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
 }
 
 fn where_shown(key: &str) -> &'static str {
-    if key == "site" { "on every web page" } else { "on every printed handout page" }
+    if key == "site" {
+        "on every web page"
+    } else {
+        "on every printed handout page"
+    }
 }
 
 fn required_text(
@@ -253,7 +314,11 @@ fn required_text(
         Some(v) if !v.value.trim().is_empty() => Some(v.value.trim().to_string()),
         Some(v) => {
             let (line, col) = yaml::position(v, 1);
-            errors.push(Diagnostic::error(file, format!("`{key}` is empty")).at(source, line, col).hint(format!("write the {key} after the colon")));
+            errors.push(
+                Diagnostic::error(file, format!("`{key}` is empty"))
+                    .at(source, line, col)
+                    .hint(format!("write the {key} after the colon")),
+            );
             None
         }
         None => {
@@ -284,9 +349,12 @@ fn ranged(
         Some(v) => {
             let (line, col) = yaml::position(v, 1);
             errors.push(
-                Diagnostic::error(file, format!("`{key}` is {}, which is out of range", v.value))
-                    .at(source, line, col)
-                    .hint(format!("use a whole number from {min} to {max}")),
+                Diagnostic::error(
+                    file,
+                    format!("`{key}` is {}, which is out of range", v.value),
+                )
+                .at(source, line, col)
+                .hint(format!("use a whole number from {min} to {max}")),
             );
             default
         }

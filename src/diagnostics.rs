@@ -143,7 +143,11 @@ pub fn render(diagnostics: &[Diagnostic], format: Format, color: bool) -> String
                     message.push_str(hint);
                     message.push(')');
                 }
-                let _ = write!(out, "::{kind} file={}", github_escape_property(&display_path(&d.file)));
+                let _ = write!(
+                    out,
+                    "::{kind} file={}",
+                    github_escape_property(&display_path(&d.file))
+                );
                 if d.line > 0 {
                     let _ = write!(out, ",line={}", d.line);
                 }
@@ -194,7 +198,9 @@ fn render_human(d: &Diagnostic, color: bool) -> String {
     };
     groups.push(first);
     if let Some(hint) = &d.hint {
-        groups.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(hint.as_str()),
+        ));
     }
     let mut text = renderer.render(&groups);
     text.push('\n');
@@ -202,9 +208,13 @@ fn render_human(d: &Diagnostic, color: bool) -> String {
 }
 
 fn github_escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn github_escape_property(s: &str) -> String {
-    github_escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    github_escape_data(s)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }

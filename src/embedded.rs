@@ -14,7 +14,10 @@ pub fn theme_files(theme: &str) -> Vec<(&'static str, &'static [u8])> {
 
 /// The names of the built-in themes.
 pub fn theme_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = THEMES.iter().filter_map(|(path, _)| path.split('/').next()).collect();
+    let mut names: Vec<&str> = THEMES
+        .iter()
+        .filter_map(|(path, _)| path.split('/').next())
+        .collect();
     names.dedup();
     names
 }

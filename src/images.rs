@@ -5,13 +5,18 @@ use std::path::Path;
 
 /// Width and height in CSS pixels, if the file's header says.
 pub fn dimensions(path: &Path) -> Option<(u32, u32)> {
-    let is_svg = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let is_svg = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
     if is_svg {
         let text = std::fs::read_to_string(path).ok()?;
         return svg_dimensions(&text);
     }
     let size = imagesize::size(path).ok()?;
-    Some((u32::try_from(size.width).ok()?, u32::try_from(size.height).ok()?))
+    Some((
+        u32::try_from(size.width).ok()?,
+        u32::try_from(size.height).ok()?,
+    ))
 }
 
 /// From the root `<svg>` element: `width`/`height`, else the `viewBox`.
@@ -26,8 +31,17 @@ pub fn svg_dimensions(text: &str) -> Option<(u32, u32)> {
         let rest = &tag[at + 1..];
         Some(&rest[..rest.find(quote)?])
     };
-    let number = |s: &str| -> Option<f64> { s.trim().trim_end_matches("px").parse::<f64>().ok().filter(|n| *n > 0.0) };
-    if let (Some(w), Some(h)) = (attr("width").and_then(number), attr("height").and_then(number)) {
+    let number = |s: &str| -> Option<f64> {
+        s.trim()
+            .trim_end_matches("px")
+            .parse::<f64>()
+            .ok()
+            .filter(|n| *n > 0.0)
+    };
+    if let (Some(w), Some(h)) = (
+        attr("width").and_then(number),
+        attr("height").and_then(number),
+    ) {
         return Some((w.round() as u32, h.round() as u32));
     }
     let view_box: Vec<f64> = attr("viewBox")?
@@ -47,8 +61,14 @@ mod tests {
 
     #[test]
     fn reads_svg_sizes() {
-        assert_eq!(svg_dimensions(r#"<svg xmlns="x" width="400" height="260">"#), Some((400, 260)));
-        assert_eq!(svg_dimensions(r#"<svg viewBox="0 0 120 80">"#), Some((120, 80)));
+        assert_eq!(
+            svg_dimensions(r#"<svg xmlns="x" width="400" height="260">"#),
+            Some((400, 260))
+        );
+        assert_eq!(
+            svg_dimensions(r#"<svg viewBox="0 0 120 80">"#),
+            Some((120, 80))
+        );
         assert_eq!(svg_dimensions(r#"<svg width="100%">"#), None);
     }
 }

@@ -6,6 +6,10 @@
 //! checked [`model::Site`], render every artifact in memory, then hand them to
 //! the one writer, [`output::write`]. [`check`] is the same without the write.
 
+// Diagnostics are returned by value on the error path, which is cold: boxing
+// them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod config;
 pub mod content;
 pub mod diagnostics;
@@ -47,7 +51,11 @@ pub struct BuildReport {
 
 /// Checks everything and writes the site to `out`. On any error nothing is
 /// written and the previous output stays as it was.
-pub fn build(root: &Path, out: &Path, options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
+pub fn build(
+    root: &Path,
+    out: &Path,
+    options: &BuildOptions,
+) -> Result<BuildReport, Vec<Diagnostic>> {
     let (artifacts, report) = render_site(root, options)?;
     output::write(out, &artifacts).map_err(|d| vec![d])?;
     Ok(report)
@@ -59,10 +67,22 @@ pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, Vec<Dia
 }
 
 /// Loads, checks and renders the whole site into memory.
-pub fn render_site(root: &Path, options: &BuildOptions) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
-    let (mut site, warnings) = content::load(root, content::LoadOptions { drafts: options.drafts })?;
+pub fn render_site(
+    root: &Path,
+    options: &BuildOptions,
+) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
+    let (mut site, warnings) = content::load(
+        root,
+        content::LoadOptions {
+            drafts: options.drafts,
+        },
+    )?;
     if let Some(url) = &options.base_url {
-        site.config.base_url = if url.ends_with('/') { url.clone() } else { format!("{url}/") };
+        site.config.base_url = if url.ends_with('/') {
+            url.clone()
+        } else {
+            format!("{url}/")
+        };
     }
     let theme = Theme::load(root, &site.config.theme)?;
     let mut artifacts = render::html::render(&site, &theme, HtmlOptions::default())?;
@@ -72,7 +92,14 @@ pub fn render_site(root: &Path, options: &BuildOptions) -> Result<(Vec<Artifact>
     artifacts.extend(static_files(&site, &theme).map_err(|d| vec![d])?);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     let files = artifacts.len();
-    Ok((artifacts, BuildReport { pages, files, warnings }))
+    Ok((
+        artifacts,
+        BuildReport {
+            pages,
+            files,
+            warnings,
+        },
+    ))
 }
 
 /// The theme's static files, then the site's (which win), under `static/`.
@@ -85,9 +112,18 @@ fn static_files(site: &Site, theme: &Theme) -> Result<Vec<Artifact>, Diagnostic>
     for relative in &site.static_files {
         let path: PathBuf = site.root.join("static").join(relative);
         let bytes = std::fs::read(&path).map_err(|e| {
-            Diagnostic::error(Path::new("static").join(relative), format!("cannot read this file: {}", content::io_reason(Some(&e))))
+            Diagnostic::error(
+                Path::new("static").join(relative),
+                format!("cannot read this file: {}", content::io_reason(Some(&e))),
+            )
         })?;
-        files.insert(format!("static/{}", relative.to_string_lossy().replace('\\', "/")), bytes);
+        files.insert(
+            format!("static/{}", relative.to_string_lossy().replace('\\', "/")),
+            bytes,
+        );
     }
-    Ok(files.into_iter().map(|(path, bytes)| Artifact::new(path, bytes)).collect())
+    Ok(files
+        .into_iter()
+        .map(|(path, bytes)| Artifact::new(path, bytes))
+        .collect())
 }

@@ -18,8 +18,20 @@ const CONTENT_ERRORS: u8 = 1;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { dir, output, base_url, drafts, quiet } => {
-            let out = output.unwrap_or_else(|| dir.join("output"));
+        Command::Build {
+            dir,
+            output,
+            base_url,
+            drafts,
+            quiet,
+        } => {
+            let out = output.unwrap_or_else(|| {
+                if dir == Path::new(".") {
+                    "output".into()
+                } else {
+                    dir.join("output")
+                }
+            });
             let options = movepress::BuildOptions { base_url, drafts };
             let started = Instant::now();
             match movepress::build(&dir, &out, &options) {
@@ -39,13 +51,20 @@ fn main() -> ExitCode {
                 Err(errors) => fail(&errors, Format::Human, Some(&out)),
             }
         }
-        Command::Check { dir, format, drafts } => {
+        Command::Check {
+            dir,
+            format,
+            drafts,
+        } => {
             let format = match format {
                 OutputFormat::Human => Format::Human,
                 OutputFormat::Json => Format::Json,
                 OutputFormat::Github => Format::Github,
             };
-            let options = movepress::BuildOptions { base_url: None, drafts };
+            let options = movepress::BuildOptions {
+                base_url: None,
+                drafts,
+            };
             match movepress::check(&dir, &options) {
                 Ok(report) => {
                     print_diagnostics(&report.warnings, format);
@@ -72,7 +91,9 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     if diagnostics.is_empty() {
         return;
     }
-    let color = format == Format::Human && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = format == Format::Human
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     let text = diagnostics::render(diagnostics, format, color);
     // Machine formats go to stdout, to be piped; messages for people to stderr.
     if format == Format::Human {
@@ -85,14 +106,24 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
 fn fail(diagnostics: &[Diagnostic], format: Format, out: Option<&Path>) -> ExitCode {
     print_diagnostics(diagnostics, format);
     if format == Format::Human {
-        let errors = diagnostics.iter().filter(|d| d.severity == diagnostics::Severity::Error).count();
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == diagnostics::Severity::Error)
+            .count();
         let mut files: Vec<_> = diagnostics.iter().map(|d| &d.file).collect();
         files.sort();
         files.dedup();
         let noun = if errors == 1 { "error" } else { "errors" };
-        let in_files = if files.len() == 1 { "1 file".to_string() } else { format!("{} files", files.len()) };
+        let in_files = if files.len() == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{} files", files.len())
+        };
         match out {
-            Some(out) => eprintln!("{errors} {noun} in {in_files}; nothing was written, {} is as it was", out.display()),
+            Some(out) => eprintln!(
+                "{errors} {noun} in {in_files}; nothing was written, {} is as it was",
+                out.display()
+            ),
             None => eprintln!("{errors} {noun} in {in_files}"),
         }
     }

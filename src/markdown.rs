@@ -17,17 +17,35 @@ pub struct Document {
 /// A block-level element.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Block {
-    Heading { level: u8, id: String, content: Vec<Inline> },
+    Heading {
+        level: u8,
+        id: String,
+        content: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
     /// `start` is `Some(n)` for an ordered list starting at n.
-    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
     Quote(Vec<Block>),
-    Code { language: Option<String>, text: String },
-    Table { alignments: Vec<Align>, head: Vec<Vec<Inline>>, rows: Vec<Vec<Vec<Inline>>> },
+    Code {
+        language: Option<String>,
+        text: String,
+    },
+    Table {
+        alignments: Vec<Align>,
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+    },
     Rule,
     /// Raw HTML a site allowed in site.yaml (`markdown.allow_html`).
     Html(String),
-    Footnote { label: String, number: usize, content: Vec<Block> },
+    Footnote {
+        label: String,
+        number: usize,
+        content: Vec<Block>,
+    },
 }
 
 /// Column alignment in a table.
@@ -48,11 +66,23 @@ pub enum Inline {
     Strikethrough(Vec<Inline>),
     Code(String),
     /// `offset` is the byte offset of the link in the Markdown source, for diagnostics.
-    Link { href: String, title: String, content: Vec<Inline>, offset: usize },
-    Image { src: String, alt: String, title: String },
+    Link {
+        href: String,
+        title: String,
+        content: Vec<Inline>,
+        offset: usize,
+    },
+    Image {
+        src: String,
+        alt: String,
+        title: String,
+    },
     LineBreak,
     SoftBreak,
-    FootnoteRef { label: String, number: usize },
+    FootnoteRef {
+        label: String,
+        number: usize,
+    },
     /// Raw inline HTML a site allowed in site.yaml.
     Html(String),
 }
@@ -87,18 +117,40 @@ pub fn parse(source: &str, options: MarkdownOptions) -> Document {
 /// A container being filled while events stream in.
 enum Frame {
     Root(Vec<Block>),
-    Heading { level: u8, id: Option<String>, content: Vec<Inline> },
+    Heading {
+        level: u8,
+        id: Option<String>,
+        content: Vec<Inline>,
+    },
     Paragraph(Vec<Inline>),
-    List { start: Option<u64>, items: Vec<Vec<Block>> },
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
     Item(Vec<Block>, Vec<Inline>),
     Quote(Vec<Block>),
-    Code { language: Option<String>, text: String },
-    Table { alignments: Vec<Align>, head: Vec<Vec<Inline>>, rows: Vec<Vec<Vec<Inline>>>, in_head: bool },
+    Code {
+        language: Option<String>,
+        text: String,
+    },
+    Table {
+        alignments: Vec<Align>,
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+        in_head: bool,
+    },
     Row(Vec<Vec<Inline>>),
     Cell(Vec<Inline>),
     Span(SpanKind, Vec<Inline>),
-    Image { src: String, title: String, alt: String },
-    Footnote { label: String, content: Vec<Block> },
+    Image {
+        src: String,
+        title: String,
+        alt: String,
+    },
+    Footnote {
+        label: String,
+        content: Vec<Block>,
+    },
     HtmlBlock(String),
 }
 
@@ -106,7 +158,11 @@ enum SpanKind {
     Strong,
     Emphasis,
     Strikethrough,
-    Link { href: String, title: String, offset: usize },
+    Link {
+        href: String,
+        title: String,
+        offset: usize,
+    },
 }
 
 struct Builder {
@@ -127,7 +183,10 @@ impl Builder {
             Event::Html(html) | Event::InlineHtml(html) => self.html(&html),
             Event::FootnoteReference(label) => {
                 let number = self.footnote_number(&label);
-                self.inline(Inline::FootnoteRef { label: label.into_string(), number });
+                self.inline(Inline::FootnoteRef {
+                    label: label.into_string(),
+                    number,
+                });
             }
             Event::SoftBreak => self.inline(Inline::SoftBreak),
             Event::HardBreak => self.inline(Inline::LineBreak),
@@ -153,9 +212,15 @@ impl Builder {
                 text: String::new(),
             },
             Tag::HtmlBlock => Frame::HtmlBlock(String::new()),
-            Tag::List(start) => Frame::List { start, items: Vec::new() },
+            Tag::List(start) => Frame::List {
+                start,
+                items: Vec::new(),
+            },
             Tag::Item => Frame::Item(Vec::new(), Vec::new()),
-            Tag::FootnoteDefinition(label) => Frame::Footnote { label: label.into_string(), content: Vec::new() },
+            Tag::FootnoteDefinition(label) => Frame::Footnote {
+                label: label.into_string(),
+                content: Vec::new(),
+            },
             Tag::Table(alignments) => Frame::Table {
                 alignments: alignments.iter().map(|a| align(*a)).collect(),
                 head: Vec::new(),
@@ -173,11 +238,19 @@ impl Builder {
             Tag::Emphasis => Frame::Span(SpanKind::Emphasis, Vec::new()),
             Tag::Strong => Frame::Span(SpanKind::Strong, Vec::new()),
             Tag::Strikethrough => Frame::Span(SpanKind::Strikethrough, Vec::new()),
-            Tag::Link { dest_url, title, .. } => Frame::Span(
-                SpanKind::Link { href: dest_url.into_string(), title: title.into_string(), offset },
+            Tag::Link {
+                dest_url, title, ..
+            } => Frame::Span(
+                SpanKind::Link {
+                    href: dest_url.into_string(),
+                    title: title.into_string(),
+                    offset,
+                },
                 Vec::new(),
             ),
-            Tag::Image { dest_url, title, .. } => Frame::Image {
+            Tag::Image {
+                dest_url, title, ..
+            } => Frame::Image {
                 src: dest_url.into_string(),
                 title: title.into_string(),
                 alt: String::new(),
@@ -190,7 +263,9 @@ impl Builder {
     }
 
     fn end(&mut self, tag: TagEnd) {
-        let Some(frame) = self.stack.pop() else { return };
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
         match frame {
             Frame::Root(blocks) => self.stack.push(Frame::Root(blocks)),
             Frame::Paragraph(content) => {
@@ -209,7 +284,9 @@ impl Builder {
                     self.block(Block::Html(html));
                 } else if !html.trim().is_empty() {
                     // Shown as text, so the author sees it was not used as HTML.
-                    self.block(Block::Paragraph(vec![Inline::Text(html.trim_end().to_string())]));
+                    self.block(Block::Paragraph(vec![Inline::Text(
+                        html.trim_end().to_string(),
+                    )]));
                 }
             }
             Frame::List { start, items } => self.block(Block::List { start, items }),
@@ -223,11 +300,30 @@ impl Builder {
             }
             Frame::Footnote { label, content } => {
                 let number = self.footnote_number(&label);
-                self.block(Block::Footnote { label, number, content });
+                self.block(Block::Footnote {
+                    label,
+                    number,
+                    content,
+                });
             }
-            Frame::Table { alignments, head, rows, .. } => self.block(Block::Table { alignments, head, rows }),
+            Frame::Table {
+                alignments,
+                head,
+                rows,
+                ..
+            } => self.block(Block::Table {
+                alignments,
+                head,
+                rows,
+            }),
             Frame::Row(cells) => {
-                if let Some(Frame::Table { head, rows, in_head, .. }) = self.stack.last_mut() {
+                if let Some(Frame::Table {
+                    head,
+                    rows,
+                    in_head,
+                    ..
+                }) = self.stack.last_mut()
+                {
                     if *in_head && matches!(tag, TagEnd::TableHead) {
                         *head = cells;
                         *in_head = false;
@@ -246,7 +342,16 @@ impl Builder {
                     SpanKind::Strong => Inline::Strong(content),
                     SpanKind::Emphasis => Inline::Emphasis(content),
                     SpanKind::Strikethrough => Inline::Strikethrough(content),
-                    SpanKind::Link { href, title, offset } => Inline::Link { href, title, content, offset },
+                    SpanKind::Link {
+                        href,
+                        title,
+                        offset,
+                    } => Inline::Link {
+                        href,
+                        title,
+                        content,
+                        offset,
+                    },
                 };
                 self.inline(inline);
             }
@@ -283,7 +388,10 @@ impl Builder {
     /// The inline list of the innermost container that holds inlines.
     fn inlines(&mut self) -> Option<&mut Vec<Inline>> {
         match self.stack.last_mut()? {
-            Frame::Paragraph(c) | Frame::Heading { content: c, .. } | Frame::Cell(c) | Frame::Span(_, c) => Some(c),
+            Frame::Paragraph(c)
+            | Frame::Heading { content: c, .. }
+            | Frame::Cell(c)
+            | Frame::Span(_, c) => Some(c),
             Frame::Item(_, loose) => Some(loose),
             _ => None,
         }
@@ -304,9 +412,13 @@ impl Builder {
 
     fn block(&mut self, block: Block) {
         match self.stack.last_mut() {
-            Some(Frame::Root(blocks) | Frame::Quote(blocks) | Frame::Footnote { content: blocks, .. }) => {
-                blocks.push(block)
-            }
+            Some(
+                Frame::Root(blocks)
+                | Frame::Quote(blocks)
+                | Frame::Footnote {
+                    content: blocks, ..
+                },
+            ) => blocks.push(block),
             Some(Frame::Item(blocks, loose)) => {
                 if !loose.is_empty() {
                     blocks.push(Block::Paragraph(std::mem::take(loose)));
@@ -318,10 +430,18 @@ impl Builder {
     }
 
     fn unique_id(&mut self, base: String) -> String {
-        let base = if base.is_empty() { "section".to_string() } else { base };
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
         let count = self.ids.entry(base.clone()).or_insert(0);
         *count += 1;
-        if *count == 1 { base } else { format!("{base}-{}", *count - 1) }
+        if *count == 1 {
+            base
+        } else {
+            format!("{base}-{}", *count - 1)
+        }
     }
 
     fn footnote_number(&mut self, label: &str) -> usize {
@@ -385,9 +505,10 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
     for inline in inlines {
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
-            Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) | Inline::Link { content: c, .. } => {
-                push_plain(c, out)
-            }
+            Inline::Strong(c)
+            | Inline::Emphasis(c)
+            | Inline::Strikethrough(c)
+            | Inline::Link { content: c, .. } => push_plain(c, out),
             Inline::Image { alt, .. } => out.push_str(alt),
             Inline::LineBreak | Inline::SoftBreak => out.push(' '),
             Inline::FootnoteRef { .. } | Inline::Html(_) => {}
@@ -411,7 +532,10 @@ impl Document {
 
 fn find_ordered_list(blocks: &[Block]) -> Option<&[Vec<Block>]> {
     blocks.iter().find_map(|b| match b {
-        Block::List { start: Some(_), items } => Some(items.as_slice()),
+        Block::List {
+            start: Some(_),
+            items,
+        } => Some(items.as_slice()),
         _ => None,
     })
 }
@@ -438,7 +562,10 @@ fn push_blocks_plain(blocks: &[Block], out: &mut String) {
 /// Link schemes that may appear in a page; anything else (`javascript:`,
 /// `data:`, `vbscript:` ...) is dropped and its text kept.
 pub fn is_safe_url(url: &str) -> bool {
-    let cleaned: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
     let lower = cleaned.to_ascii_lowercase();
     match lower.find(':') {
         None => true,
@@ -468,12 +595,18 @@ pub fn to_html(document: &Document, rewrite: &dyn Fn(&str) -> String) -> String 
     if !footnotes.is_empty() {
         out.push_str("<section class=\"footnotes\" aria-label=\"Notes\"><ol>\n");
         for block in footnotes {
-            if let Block::Footnote { number, content, .. } = block {
+            if let Block::Footnote {
+                number, content, ..
+            } = block
+            {
                 let _ = write!(out, "<li id=\"fn-{number}\">");
                 for b in content {
                     write_block(b, rewrite, &mut out);
                 }
-                let _ = writeln!(out, " <a href=\"#fnref-{number}\" aria-label=\"Back to the text\">↩</a></li>");
+                let _ = writeln!(
+                    out,
+                    " <a href=\"#fnref-{number}\" aria-label=\"Back to the text\">↩</a></li>"
+                );
             }
         }
         out.push_str("</ol></section>\n");
@@ -520,7 +653,11 @@ fn write_block(block: &Block, rewrite: &dyn Fn(&str) -> String, out: &mut String
                 }
                 out.push_str("</li>\n");
             }
-            out.push_str(if start.is_some() { "</ol>\n" } else { "</ul>\n" });
+            out.push_str(if start.is_some() {
+                "</ol>\n"
+            } else {
+                "</ul>\n"
+            });
         }
         Block::Quote(blocks) => {
             out.push_str("<blockquote>\n");
@@ -539,7 +676,11 @@ fn write_block(block: &Block, rewrite: &dyn Fn(&str) -> String, out: &mut String
             out.push_str(&escape(text));
             out.push_str("</code></pre>\n");
         }
-        Block::Table { alignments, head, rows } => {
+        Block::Table {
+            alignments,
+            head,
+            rows,
+        } => {
             out.push_str("<table>\n<thead><tr>");
             for (i, cell) in head.iter().enumerate() {
                 write_cell("th", alignments.get(i), cell, rewrite, out);
@@ -560,7 +701,13 @@ fn write_block(block: &Block, rewrite: &dyn Fn(&str) -> String, out: &mut String
     }
 }
 
-fn write_cell(tag: &str, align: Option<&Align>, content: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut String) {
+fn write_cell(
+    tag: &str,
+    align: Option<&Align>,
+    content: &[Inline],
+    rewrite: &dyn Fn(&str) -> String,
+    out: &mut String,
+) {
     let style = match align {
         Some(Align::Left) => " style=\"text-align:left\"",
         Some(Align::Center) => " style=\"text-align:center\"",
@@ -582,7 +729,12 @@ fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut
             Inline::Code(c) => {
                 let _ = write!(out, "<code>{}</code>", escape(c));
             }
-            Inline::Link { href, title, content, .. } => {
+            Inline::Link {
+                href,
+                title,
+                content,
+                ..
+            } => {
                 if is_safe_url(href) {
                     let _ = write!(out, "<a href=\"{}\"", escape(&rewrite(href)));
                     if !title.is_empty() {
@@ -597,7 +749,12 @@ fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut
             }
             Inline::Image { src, alt, title } => {
                 if is_safe_url(src) {
-                    let _ = write!(out, "<img src=\"{}\" alt=\"{}\"", escape(&rewrite(src)), escape(alt));
+                    let _ = write!(
+                        out,
+                        "<img src=\"{}\" alt=\"{}\"",
+                        escape(&rewrite(src)),
+                        escape(alt)
+                    );
                     if !title.is_empty() {
                         let _ = write!(out, " title=\"{}\"", escape(title));
                     }
@@ -644,19 +801,27 @@ mod tests {
     use super::*;
 
     fn html(src: &str, allow_html: bool) -> String {
-        to_html(&parse(src, MarkdownOptions { allow_html }), &|s| s.to_string())
+        to_html(&parse(src, MarkdownOptions { allow_html }), &|s| {
+            s.to_string()
+        })
     }
 
     #[test]
     fn renders_steps_as_ordered_list() {
         let out = html("## Steps\n\n1. Kneel.\n2. Breathe **in**.\n", false);
         assert!(out.contains("<h2 id=\"steps\">Steps</h2>"), "{out}");
-        assert!(out.contains("<ol>\n<li>Kneel.</li>\n<li>Breathe <strong>in</strong>.</li>\n</ol>"), "{out}");
+        assert!(
+            out.contains("<ol>\n<li>Kneel.</li>\n<li>Breathe <strong>in</strong>.</li>\n</ol>"),
+            "{out}"
+        );
     }
 
     #[test]
     fn escapes_raw_html_unless_allowed() {
-        let out = html("Hi <script>alert(1)</script>\n\n<div onclick=\"x\">a</div>\n", false);
+        let out = html(
+            "Hi <script>alert(1)</script>\n\n<div onclick=\"x\">a</div>\n",
+            false,
+        );
         assert!(!out.contains("<script>"), "{out}");
         assert!(out.contains("&lt;script&gt;"), "{out}");
         assert!(!out.contains("<div"), "{out}");
@@ -665,12 +830,19 @@ mod tests {
 
     #[test]
     fn drops_javascript_links_in_any_spelling() {
-        for href in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "data:text/html,x"] {
+        for href in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,x",
+        ] {
             let out = html(&format!("[click](<{href}>)\n"), false);
             assert!(!out.contains("<a"), "{href}: {out}");
             assert!(out.contains("click"), "{out}");
         }
-        assert!(html("[ok](https://example.org)\n", false).contains("<a href=\"https://example.org\">"));
+        assert!(
+            html("[ok](https://example.org)\n", false).contains("<a href=\"https://example.org\">")
+        );
         assert!(html("[ok](../cat-cow/)\n", false).contains("<a href=\"../cat-cow/\">"));
     }
 
@@ -684,16 +856,25 @@ mod tests {
 
     #[test]
     fn finds_steps_and_plain_text() {
-        let doc = parse("Intro *here*.\n\n- tip\n\n1. one\n2. two\n", MarkdownOptions::default());
+        let doc = parse(
+            "Intro *here*.\n\n- tip\n\n1. one\n2. two\n",
+            MarkdownOptions::default(),
+        );
         assert_eq!(doc.steps().map(|s| s.len()), Some(2));
         assert!(doc.plain_text().contains("Intro here."));
     }
 
     #[test]
     fn smart_punctuation_and_tables_and_footnotes() {
-        let out = html("It's \"fine\"[^1].\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n[^1]: A note.\n", false);
+        let out = html(
+            "It's \"fine\"[^1].\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n[^1]: A note.\n",
+            false,
+        );
         assert!(out.contains("It’s “fine”"), "{out}");
-        assert!(out.contains("<td style=\"text-align:right\">2</td>"), "{out}");
+        assert!(
+            out.contains("<td style=\"text-align:right\">2</td>"),
+            "{out}"
+        );
         assert!(out.contains("id=\"fn-1\""), "{out}");
     }
 }

@@ -214,7 +214,7 @@ impl Dosage {
 }
 
 fn seconds(n: u32) -> String {
-    if n >= 60 && n % 60 == 0 {
+    if n >= 60 && n.is_multiple_of(60) {
         format!("{} min", n / 60)
     } else {
         format!("{n} s")
@@ -363,14 +363,25 @@ mod tests {
             ..Dosage::default()
         };
         assert_eq!(d.summary(), "10 reps · 2 sets · hold 5 s · both sides");
-        let one = Dosage { reps: Some(1), hold_seconds: Some(120), ..Dosage::default() };
+        let one = Dosage {
+            reps: Some(1),
+            hold_seconds: Some(120),
+            ..Dosage::default()
+        };
         assert_eq!(one.summary(), "1 rep · hold 2 min");
     }
 
     #[test]
     fn program_dosage_overrides_key_by_key() {
-        let base = Dosage { reps: Some(10), sets: Some(2), ..Dosage::default() };
-        let over = Dosage { reps: Some(6), ..Dosage::default() };
+        let base = Dosage {
+            reps: Some(10),
+            sets: Some(2),
+            ..Dosage::default()
+        };
+        let over = Dosage {
+            reps: Some(6),
+            ..Dosage::default()
+        };
         let d = base.overridden_by(&over);
         assert_eq!((d.reps, d.sets), (Some(6), Some(2)));
     }

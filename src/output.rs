@@ -16,7 +16,9 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Diagnostic::error(out, "the output folder needs a name").hint("use e.g. `-o output`"))?;
+        .ok_or_else(|| {
+            Diagnostic::error(out, "the output folder needs a name").hint("use e.g. `-o output`")
+        })?;
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -31,7 +33,8 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
         .write(true)
         .open(&lock_path)
         .map_err(|e| io_error(&lock_path, "cannot create the build lock", &e))?;
-    lock.lock().map_err(|e| io_error(&lock_path, "cannot take the build lock", &e))?;
+    lock.lock()
+        .map_err(|e| io_error(&lock_path, "cannot take the build lock", &e))?;
 
     remove_leftovers(&parent, &name);
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -52,19 +55,26 @@ fn check_paths(artifacts: &[Artifact]) -> Result<(), Diagnostic> {
             && !artifact.path.contains('\\')
             && path.components().all(|c| matches!(c, Component::Normal(_)));
         if !safe {
-            return Err(Diagnostic::error(&artifact.path, "refusing to write outside the output folder"));
+            return Err(Diagnostic::error(
+                &artifact.path,
+                "refusing to write outside the output folder",
+            ));
         }
         // Case-insensitive file systems (macOS, Windows) would merge these.
         if !seen.insert(artifact.path.to_lowercase()) {
-            return Err(Diagnostic::error(&artifact.path, "two outputs would be written to this same file")
-                .hint("two sources produce the same page: give one of them another slug"));
+            return Err(Diagnostic::error(
+                &artifact.path,
+                "two outputs would be written to this same file",
+            )
+            .hint("two sources produce the same page: give one of them another slug"));
         }
     }
     Ok(())
 }
 
 fn write_all(staging: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
-    fs::create_dir(staging).map_err(|e| io_error(staging, "cannot create the temporary output folder", &e))?;
+    fs::create_dir(staging)
+        .map_err(|e| io_error(staging, "cannot create the temporary output folder", &e))?;
     let mut made: BTreeSet<PathBuf> = BTreeSet::new();
     for artifact in artifacts {
         let path = staging.join(&artifact.path);
@@ -81,10 +91,14 @@ fn write_all(staging: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
 /// Puts the staged folder in place of `out` and deletes the old one.
 fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Diagnostic> {
     if !out.exists() {
-        return fs::rename(staging, out).map_err(|e| io_error(out, "cannot move the new site into place", &e));
+        return fs::rename(staging, out)
+            .map_err(|e| io_error(out, "cannot move the new site into place", &e));
     }
     if !out.is_dir() {
-        return Err(Diagnostic::error(out, "the output path exists and is not a folder").hint("choose another output with `-o`"));
+        return Err(
+            Diagnostic::error(out, "the output path exists and is not a folder")
+                .hint("choose another output with `-o`"),
+        );
     }
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     exchange(staging, out).map_err(|e| io_error(out, "cannot move the new site into place", &e))?;
@@ -124,7 +138,9 @@ fn exchange_by_rename(a: &Path, b: &Path) -> std::io::Result<()> {
 
 /// Removes temporary folders left by builds that were killed.
 fn remove_leftovers(parent: &Path, name: &str) {
-    let Ok(entries) = fs::read_dir(parent) else { return };
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
     let tmp = format!(".{name}.tmp-");
     let old = format!(".{name}.old-");
     for entry in entries.flatten() {

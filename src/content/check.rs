@@ -19,11 +19,22 @@ pub struct FileCheck<'a> {
 
 impl<'a> FileCheck<'a> {
     pub fn new(file: &'a Path, source: &'a str, first_line: usize) -> Self {
-        FileCheck { file, source, first_line, errors: Vec::new() }
+        FileCheck {
+            file,
+            source,
+            first_line,
+            errors: Vec::new(),
+        }
     }
 
     /// Records an error pointing at a value.
-    pub fn error_at<T>(&mut self, value: &Spanned<T>, width: usize, message: impl Into<String>, hint: impl Into<String>) {
+    pub fn error_at<T>(
+        &mut self,
+        value: &Spanned<T>,
+        width: usize,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
         let (line, col) = yaml::position(value, self.first_line);
         self.errors.push(
             Diagnostic::error(self.file, message)
@@ -70,7 +81,12 @@ impl<'a> FileCheck<'a> {
         } else {
             format!("use only lowercase letters a-z, digits and dashes, e.g. `{suggestion}`")
         };
-        self.error_at(value, value.value.chars().count(), format!("`{}` is not a valid {what}", value.value), hint);
+        self.error_at(
+            value,
+            value.value.chars().count(),
+            format!("`{}` is not a valid {what}", value.value),
+            hint,
+        );
         false
     }
 
@@ -86,7 +102,13 @@ impl<'a> FileCheck<'a> {
     }
 
     /// A whole number within `min..=max`.
-    pub fn ranged(&mut self, value: Option<Spanned<i64>>, key: &str, min: i64, max: i64) -> Option<u32> {
+    pub fn ranged(
+        &mut self,
+        value: Option<Spanned<i64>>,
+        key: &str,
+        min: i64,
+        max: i64,
+    ) -> Option<u32> {
         let v = value?;
         if (min..=max).contains(&v.value) {
             return Some(v.value as u32);
@@ -118,15 +140,24 @@ impl<'a> FileCheck<'a> {
 
     /// A dosage block, checked key by key.
     pub fn dosage(&mut self, raw: Option<RawDosage>) -> Dosage {
-        let Some(raw) = raw else { return Dosage::default() };
+        let Some(raw) = raw else {
+            return Dosage::default();
+        };
         let sides = raw.sides.and_then(|s| match Sides::parse(&s.value) {
             Some(sides) => Some(sides),
             None => {
                 let hint = match yaml::closest(&s.value, &Sides::ALL) {
-                    Some(best) => format!("did you mean `{best}`? Allowed: both, left, right, alternating"),
+                    Some(best) => {
+                        format!("did you mean `{best}`? Allowed: both, left, right, alternating")
+                    }
                     None => "write one of: both, left, right, alternating".to_string(),
                 };
-                self.error_at(&s, s.value.chars().count(), format!("unknown side `{}`", s.value), hint);
+                self.error_at(
+                    &s,
+                    s.value.chars().count(),
+                    format!("unknown side `{}`", s.value),
+                    hint,
+                );
                 None
             }
         });
@@ -136,7 +167,10 @@ impl<'a> FileCheck<'a> {
             hold_seconds: self.ranged(raw.hold_seconds, "hold_seconds", 1, 3600),
             rest_seconds: self.ranged(raw.rest_seconds, "rest_seconds", 0, 3600),
             sides,
-            frequency: raw.frequency.map(|f| f.value.trim().to_string()).filter(|f| !f.is_empty()),
+            frequency: raw
+                .frequency
+                .map(|f| f.value.trim().to_string())
+                .filter(|f| !f.is_empty()),
         }
     }
 }
@@ -163,7 +197,8 @@ pub struct RawDosage {
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 100
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")

@@ -90,40 +90,72 @@ pub struct ParsedExercise {
 }
 
 /// Parses one exercise file. `file` is relative to the site folder.
-pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<ParsedExercise, Vec<Diagnostic>> {
+pub fn parse(
+    file: &Path,
+    source: &str,
+    options: MarkdownOptions,
+) -> Result<ParsedExercise, Vec<Diagnostic>> {
     let front = yaml::split_front_matter(file, source).map_err(|d| vec![d])?;
     if front.yaml.trim().is_empty() {
-        return Err(vec![Diagnostic::error(file, "the front matter is empty")
-            .at(source, 1, 1)
-            .width(3)
-            .hint("add at least `title:` and `summary:` between the two `---` lines")]);
+        return Err(vec![
+            Diagnostic::error(file, "the front matter is empty")
+                .at(source, 1, 1)
+                .width(3)
+                .hint("add at least `title:` and `summary:` between the two `---` lines"),
+        ]);
     }
-    let raw: RawExercise = yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
+    let raw: RawExercise =
+        yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
     let mut check = FileCheck::new(file, source, front.yaml_line);
 
-    let title = check.required(raw.title, "title", "add a line `title: Cat-Cow` with the exercise's name");
-    let summary = check.required(raw.summary, "summary", "add a line `summary: ...` with one sentence about the exercise");
+    let title = check.required(
+        raw.title,
+        "title",
+        "add a line `title: Cat-Cow` with the exercise's name",
+    );
+    let summary = check.required(
+        raw.summary,
+        "summary",
+        "add a line `summary: ...` with one sentence about the exercise",
+    );
     let (slug, slug_position) = slug_for(&mut check, file, raw.slug);
     let regions = check.terms(raw.regions, "region");
     let focus = check.terms(raw.focus, "focus");
     let equipment = check.terms(raw.equipment, "equipment name");
-    let position = raw.position.filter(|p| check.slug(p, "position")).map(|p| p.value);
-    let difficulty = raw.difficulty.and_then(|d| match Difficulty::parse(&d.value) {
-        Some(level) => Some(level),
-        None => {
-            let hint = match yaml::closest(&d.value, &Difficulty::ALL) {
-                Some(best) => format!("did you mean `{best}`? Allowed: beginner, intermediate, advanced"),
-                None => "write one of: beginner, intermediate, advanced".to_string(),
-            };
-            check.error_at(&d, d.value.chars().count(), format!("unknown difficulty `{}`", d.value), hint);
-            None
-        }
-    });
+    let position = raw
+        .position
+        .filter(|p| check.slug(p, "position"))
+        .map(|p| p.value);
+    let difficulty = raw
+        .difficulty
+        .and_then(|d| match Difficulty::parse(&d.value) {
+            Some(level) => Some(level),
+            None => {
+                let hint = match yaml::closest(&d.value, &Difficulty::ALL) {
+                    Some(best) => {
+                        format!("did you mean `{best}`? Allowed: beginner, intermediate, advanced")
+                    }
+                    None => "write one of: beginner, intermediate, advanced".to_string(),
+                };
+                check.error_at(
+                    &d,
+                    d.value.chars().count(),
+                    format!("unknown difficulty `{}`", d.value),
+                    hint,
+                );
+                None
+            }
+        });
     let dosage = check.dosage(raw.dosage);
     let mut cautions = Vec::new();
     for caution in raw.cautions {
         if caution.value.trim().is_empty() {
-            check.error_at(&caution, 1, "a caution is empty", "write the caution's text, or remove the empty `-` line");
+            check.error_at(
+                &caution,
+                1,
+                "a caution is empty",
+                "write the caution's text, or remove the empty `-` line",
+            );
         } else {
             cautions.push(caution.value.trim().to_string());
         }
@@ -134,7 +166,12 @@ pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<Pars
         let alt = match raw_image.alt {
             Some(alt) if !alt.value.trim().is_empty() => alt.value.trim().to_string(),
             Some(alt) => {
-                check.error_at(&alt, 1, "the image's alt text is empty", "describe what the picture shows, for people who cannot see it");
+                check.error_at(
+                    &alt,
+                    1,
+                    "the image's alt text is empty",
+                    "describe what the picture shows, for people who cannot see it",
+                );
                 String::new()
             }
             None => {
@@ -148,7 +185,11 @@ pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<Pars
             }
         };
         let (line, column) = yaml::position(&raw_image.src, check.first_line);
-        image_refs.push(ImageRef { src: raw_image.src.value.clone(), line, column });
+        image_refs.push(ImageRef {
+            src: raw_image.src.value.clone(),
+            line,
+            column,
+        });
         images.push(Image {
             src: raw_image.src.value,
             alt,
@@ -175,7 +216,11 @@ pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<Pars
     for r in raw.related {
         if check.slug(&r, "exercise slug") {
             let (line, column) = yaml::position(&r, check.first_line);
-            related.push(SlugRef { slug: r.value, line, column });
+            related.push(SlugRef {
+                slug: r.value,
+                line,
+                column,
+            });
         }
     }
     let updated = check.date(raw.updated);
@@ -210,7 +255,11 @@ pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<Pars
 }
 
 /// The slug from the front matter, or else from the file name.
-pub fn slug_for(check: &mut FileCheck<'_>, file: &Path, raw: Option<Spanned<String>>) -> (String, (usize, usize)) {
+pub fn slug_for(
+    check: &mut FileCheck<'_>,
+    file: &Path,
+    raw: Option<Spanned<String>>,
+) -> (String, (usize, usize)) {
     match raw {
         Some(s) => {
             let position = yaml::position(&s, check.first_line);
@@ -218,7 +267,10 @@ pub fn slug_for(check: &mut FileCheck<'_>, file: &Path, raw: Option<Spanned<Stri
             (s.value, position)
         }
         None => {
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if !crate::content::check::is_slug(&stem) {
                 let suggestion = crate::markdown::slugify(&stem);
                 check.errors.push(

@@ -33,7 +33,10 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
 
     let mut diagnostics = Vec::new();
     let md = MarkdownOptions {
-        allow_html: config.as_ref().map(|c| c.markdown.allow_html).unwrap_or(false),
+        allow_html: config
+            .as_ref()
+            .map(|c| c.markdown.allow_html)
+            .unwrap_or(false),
     };
     let exercise_files = list_sources(root, "content/exercises", &["md"], &mut diagnostics);
     let program_files = list_sources(root, "content/programs", &["yaml", "yml"], &mut diagnostics);
@@ -41,15 +44,27 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
 
     let exercises: Vec<_> = exercise_files
         .par_iter()
-        .map(|file| read_text(root, file).map_err(|d| vec![d]).and_then(|src| exercise::parse(file, &src, md)))
+        .map(|file| {
+            read_text(root, file)
+                .map_err(|d| vec![d])
+                .and_then(|src| exercise::parse(file, &src, md))
+        })
         .collect();
     let programs: Vec<_> = program_files
         .par_iter()
-        .map(|file| read_text(root, file).map_err(|d| vec![d]).and_then(|src| program::parse(file, &src, md)))
+        .map(|file| {
+            read_text(root, file)
+                .map_err(|d| vec![d])
+                .and_then(|src| program::parse(file, &src, md))
+        })
         .collect();
     let pages: Vec<_> = page_files
         .par_iter()
-        .map(|file| read_text(root, file).map_err(|d| vec![d]).and_then(|src| page::parse(file, &src, md)))
+        .map(|file| {
+            read_text(root, file)
+                .map_err(|d| vec![d])
+                .and_then(|src| page::parse(file, &src, md))
+        })
         .collect();
 
     let mut config = match config {
@@ -59,46 +74,104 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
             None
         }
     };
-    let exercises: Vec<_> = exercises.into_iter().filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok()).collect();
-    let programs: Vec<_> = programs.into_iter().filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok()).collect();
-    let pages: Vec<_> = pages.into_iter().filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok()).collect();
+    // Exercises that could not be read: references to them are not reported
+    // again as "does not exist", the file's own error says what is wrong.
+    let broken: Vec<String> = exercise_files
+        .iter()
+        .zip(&exercises)
+        .filter(|(_, r)| r.is_err())
+        .filter_map(|(f, _)| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let exercises: Vec<_> = exercises
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok())
+        .collect();
+    let programs: Vec<_> = programs
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok())
+        .collect();
+    let pages: Vec<_> = pages
+        .into_iter()
+        .filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok())
+        .collect();
 
     let static_files = list_static(root, &mut diagnostics);
-    let site = assemble(root, config.take(), exercises, programs, pages, static_files, options, &mut diagnostics);
+    let parsed = Parsed {
+        exercises,
+        programs,
+        pages,
+        static_files,
+        broken,
+    };
+    let site = assemble(root, config.take(), parsed, options, &mut diagnostics);
     crate::diagnostics::sort(&mut diagnostics);
-    let has_errors = diagnostics.iter().any(|d| d.severity == crate::diagnostics::Severity::Error);
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diagnostics::Severity::Error);
     match site {
         Some(site) if !has_errors => Ok((site, diagnostics)),
         _ => Err(diagnostics),
     }
 }
 
-/// Cross-file checks (unique slugs, references, images) and the final model.
-#[allow(clippy::too_many_arguments)]
-fn assemble(
-    root: &Path,
-    config: Option<Config>,
+/// The files that were read, before the cross-file checks.
+struct Parsed {
     exercises: Vec<exercise::ParsedExercise>,
     programs: Vec<program::ParsedProgram>,
     pages: Vec<(Page, (usize, usize))>,
     static_files: Vec<PathBuf>,
+    /// File stems of exercise files that had errors.
+    broken: Vec<String>,
+}
+
+/// Cross-file checks (unique slugs, references, images) and the final model.
+fn assemble(
+    root: &Path,
+    config: Option<Config>,
+    parsed: Parsed,
     options: LoadOptions,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Site> {
+    let Parsed {
+        exercises,
+        programs,
+        pages,
+        static_files,
+        broken,
+    } = parsed;
     // Unique slugs, among exercises, programs and pages each (drafts included:
     // publishing a draft must not suddenly collide).
-    let exercise_slugs: Vec<_> = exercises.iter().map(|e| (&e.exercise.slug, &e.exercise.source, e.slug_position)).collect();
+    let exercise_slugs: Vec<_> = exercises
+        .iter()
+        .map(|e| (&e.exercise.slug, &e.exercise.source, e.slug_position))
+        .collect();
     check_unique(&exercise_slugs, "exercise", diagnostics);
-    let program_slugs: Vec<_> = programs.iter().map(|p| (&p.program.slug, &p.program.source, p.slug_position)).collect();
+    let program_slugs: Vec<_> = programs
+        .iter()
+        .map(|p| (&p.program.slug, &p.program.source, p.slug_position))
+        .collect();
     check_unique(&program_slugs, "program", diagnostics);
-    let page_slugs: Vec<_> = pages.iter().map(|(p, pos)| (&p.slug, &p.source, *pos)).collect();
+    let page_slugs: Vec<_> = pages
+        .iter()
+        .map(|(p, pos)| (&p.slug, &p.source, *pos))
+        .collect();
     check_unique(&page_slugs, "page", diagnostics);
     for (page, position) in &pages {
         if RESERVED.contains(&page.slug.as_str()) {
             diagnostics.push(
-                Diagnostic::error(&page.source, format!("the page name `{}` is taken by a section of the site", page.slug))
-                    .at(&read_text(root, &page.source).unwrap_or_default(), position.0, position.1)
-                    .hint("rename the file or set another `slug:`"),
+                Diagnostic::error(
+                    &page.source,
+                    format!(
+                        "the page name `{}` is taken by a section of the site",
+                        page.slug
+                    ),
+                )
+                .at(
+                    &read_text(root, &page.source).unwrap_or_default(),
+                    position.0,
+                    position.1,
+                )
+                .hint("rename the file or set another `slug:`"),
             );
         }
     }
@@ -109,6 +182,11 @@ fn assemble(
         .map(|e| (e.exercise.slug.as_str(), e))
         .collect();
     let all_slugs: Vec<&str> = exercises.iter().map(|e| e.exercise.slug.as_str()).collect();
+    let known_slugs: Vec<&str> = all_slugs
+        .iter()
+        .copied()
+        .chain(broken.iter().map(String::as_str))
+        .collect();
     let mut sources: BTreeMap<PathBuf, String> = BTreeMap::new();
     let mut source_of = |file: &Path| -> String {
         sources
@@ -120,11 +198,13 @@ fn assemble(
     let missing_exercise = |file: &Path, r: &exercise::SlugRef, source: &str, what: &str| {
         let is_draft = all_slugs.contains(&r.slug.as_str());
         let hint = if is_draft {
-            "that exercise is a draft: publish it (remove `draft: true`) or build with `--drafts`".to_string()
+            "that exercise is a draft: publish it (remove `draft: true`) or build with `--drafts`"
+                .to_string()
         } else {
-            match yaml::closest(&r.slug, &all_slugs) {
+            match yaml::closest(&r.slug, &known_slugs) {
                 Some(best) => format!("did you mean `{best}`?"),
-                None => "use the slug of a file in content/exercises (its file name without `.md`)".to_string(),
+                None => "use the slug of a file in content/exercises (its file name without `.md`)"
+                    .to_string(),
             }
         };
         Diagnostic::error(file, format!("{what} `{}` does not exist", r.slug))
@@ -138,7 +218,7 @@ fn assemble(
         let file = &parsed.exercise.source;
         let mut exercise = parsed.exercise.clone();
         for r in &parsed.related {
-            if !published.contains_key(r.slug.as_str()) {
+            if !published.contains_key(r.slug.as_str()) && !broken.contains(&r.slug) {
                 let source = source_of(file);
                 diagnostics.push(missing_exercise(file, r, &source, "the related exercise"));
             }
@@ -152,7 +232,9 @@ fn assemble(
                         .width(r.src.chars().count())
                         .hint(problem.hint()),
                 );
-            } else if let Some((w, h)) = crate::images::dimensions(&root.join("static").join(&r.src)) {
+            } else if let Some((w, h)) =
+                crate::images::dimensions(&root.join("static").join(&r.src))
+            {
                 image.width = Some(w);
                 image.height = Some(h);
             }
@@ -161,7 +243,10 @@ fn assemble(
     }
 
     let mut out_programs: Vec<Program> = Vec::new();
-    for parsed in programs.iter().filter(|p| options.drafts || !p.program.draft) {
+    for parsed in programs
+        .iter()
+        .filter(|p| options.drafts || !p.program.draft)
+    {
         let file = &parsed.program.source;
         let mut program = parsed.program.clone();
         for step in &parsed.steps {
@@ -171,9 +256,15 @@ fn assemble(
                     dosage: e.exercise.dosage.overridden_by(&step.overrides),
                     note: step.note.clone(),
                 }),
+                None if broken.contains(&step.exercise.slug) => {}
                 None => {
                     let source = source_of(file);
-                    diagnostics.push(missing_exercise(file, &step.exercise, &source, "the exercise"));
+                    diagnostics.push(missing_exercise(
+                        file,
+                        &step.exercise,
+                        &source,
+                        "the exercise",
+                    ));
                 }
             }
         }
@@ -185,7 +276,11 @@ fn assemble(
         && let Err(problem) = check_static_path(root, logo)
     {
         diagnostics.push(
-            Diagnostic::error(crate::config::FILE, format!("clinic logo: {}", problem.message(logo))).hint(problem.hint()),
+            Diagnostic::error(
+                crate::config::FILE,
+                format!("clinic logo: {}", problem.message(logo)),
+            )
+            .hint(problem.hint()),
         );
     }
     let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
@@ -203,17 +298,37 @@ fn assemble(
 
 /// Slugs a free page may not take: the site's own sections and files.
 const RESERVED: [&str; 12] = [
-    "exercises", "programs", "handouts", "static", "regions", "focus", "position", "equipment", "difficulty",
-    "index", "404", "sitemap",
+    "exercises",
+    "programs",
+    "handouts",
+    "static",
+    "regions",
+    "focus",
+    "position",
+    "equipment",
+    "difficulty",
+    "index",
+    "404",
+    "sitemap",
 ];
 
-fn check_unique(slugs: &[(&String, &PathBuf, (usize, usize))], what: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn check_unique(
+    slugs: &[(&String, &PathBuf, (usize, usize))],
+    what: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut seen: BTreeMap<&str, &PathBuf> = BTreeMap::new();
     for (slug, file, _) in slugs {
         if let Some(first) = seen.get(slug.as_str()) {
             diagnostics.push(
-                Diagnostic::error(*file, format!("two {what}s have the slug `{slug}`: this file and `{}`", crate::diagnostics::display_path(first)))
-                    .hint("give one of them another `slug:` or rename its file"),
+                Diagnostic::error(
+                    *file,
+                    format!(
+                        "two {what}s have the slug `{slug}`: this file and `{}`",
+                        crate::diagnostics::display_path(first)
+                    ),
+                )
+                .hint("give one of them another `slug:` or rename its file"),
             );
         } else {
             seen.insert(slug.as_str(), file);
@@ -230,15 +345,21 @@ enum StaticPathProblem {
 impl StaticPathProblem {
     fn message(&self, src: &str) -> String {
         match self {
-            StaticPathProblem::Outside => format!("the image path `{src}` points outside the static/ folder"),
+            StaticPathProblem::Outside => {
+                format!("the image path `{src}` points outside the static/ folder")
+            }
             StaticPathProblem::Missing => format!("the image `static/{src}` does not exist"),
         }
     }
 
     fn hint(&self) -> &'static str {
         match self {
-            StaticPathProblem::Outside => "put the picture in static/ (e.g. static/images/) and write its path inside static/, like `images/cat-cow.svg`",
-            StaticPathProblem::Missing => "check the spelling, or add the picture to static/ (paths are written inside static/, like `images/cat-cow.svg`)",
+            StaticPathProblem::Outside => {
+                "put the picture in static/ (e.g. static/images/) and write its path inside static/, like `images/cat-cow.svg`"
+            }
+            StaticPathProblem::Missing => {
+                "check the spelling, or add the picture to static/ (paths are written inside static/, like `images/cat-cow.svg`)"
+            }
         }
     }
 }
@@ -250,14 +371,20 @@ fn check_static_path(root: &Path, src: &str) -> Result<(), StaticPathProblem> {
         || src.contains('\\')
         || src.contains(':')
         || relative.is_absolute()
-        || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)));
+        || relative
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)));
     if escapes {
         return Err(StaticPathProblem::Outside);
     }
     let static_dir = root.join("static");
     let path = static_dir.join(relative);
-    let Ok(real) = path.canonicalize() else { return Err(StaticPathProblem::Missing) };
-    let Ok(real_static) = static_dir.canonicalize() else { return Err(StaticPathProblem::Missing) };
+    let Ok(real) = path.canonicalize() else {
+        return Err(StaticPathProblem::Missing);
+    };
+    let Ok(real_static) = static_dir.canonicalize() else {
+        return Err(StaticPathProblem::Missing);
+    };
     if !real.starts_with(&real_static) {
         return Err(StaticPathProblem::Outside);
     }
@@ -282,7 +409,12 @@ pub fn is_ignored(name: &str) -> bool {
 }
 
 /// The source files of one content folder, relative to the site, sorted.
-fn list_sources(root: &Path, folder: &str, extensions: &[&str], diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+fn list_sources(
+    root: &Path,
+    folder: &str,
+    extensions: &[&str],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<PathBuf> {
     let dir = root.join(folder);
     if !dir.is_dir() {
         return Vec::new();
@@ -297,8 +429,14 @@ fn list_sources(root: &Path, folder: &str, extensions: &[&str], diagnostics: &mu
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                let path = error.path().map(|p| relative(root, p)).unwrap_or_else(|| PathBuf::from(folder));
-                diagnostics.push(Diagnostic::error(path, format!("cannot read this folder: {}", io_reason(error.io_error()))));
+                let path = error
+                    .path()
+                    .map(|p| relative(root, p))
+                    .unwrap_or_else(|| PathBuf::from(folder));
+                diagnostics.push(Diagnostic::error(
+                    path,
+                    format!("cannot read this folder: {}", io_reason(error.io_error())),
+                ));
                 continue;
             }
         };
@@ -311,7 +449,10 @@ fn list_sources(root: &Path, folder: &str, extensions: &[&str], diagnostics: &mu
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(message) => {
-                    diagnostics.push(Diagnostic::error(&path, message).hint("replace the link with the file itself"));
+                    diagnostics.push(
+                        Diagnostic::error(&path, message)
+                            .hint("replace the link with the file itself"),
+                    );
                     continue;
                 }
             }
@@ -319,14 +460,31 @@ fn list_sources(root: &Path, folder: &str, extensions: &[&str], diagnostics: &mu
         if !entry.path().is_file() {
             continue;
         }
-        let extension = entry.path().extension().and_then(|e| e.to_str()).unwrap_or("");
+        let extension = entry
+            .path()
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("");
         if extensions.contains(&extension) {
             files.push(path);
         } else {
             diagnostics.push(
-                Diagnostic::error(&path, format!("this file is not used: only {} files are read here", extensions.iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(" and ")))
-                    .hint(format!("rename it to end in .{} or move it out of {folder}/", extensions[0]))
-                    .warning(),
+                Diagnostic::error(
+                    &path,
+                    format!(
+                        "this file is not used: only {} files are read here",
+                        extensions
+                            .iter()
+                            .map(|e| format!(".{e}"))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                )
+                .hint(format!(
+                    "rename it to end in .{} or move it out of {folder}/",
+                    extensions[0]
+                ))
+                .warning(),
             );
         }
     }
@@ -353,7 +511,10 @@ fn list_static(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(message) => {
-                    diagnostics.push(Diagnostic::error(relative(root, entry.path()), message).hint("replace the link with the file itself"));
+                    diagnostics.push(
+                        Diagnostic::error(relative(root, entry.path()), message)
+                            .hint("replace the link with the file itself"),
+                    );
                     continue;
                 }
             }
@@ -373,7 +534,9 @@ fn check_symlink(root: &Path, path: &Path) -> Result<bool, String> {
     let target = path
         .canonicalize()
         .map_err(|_| "this link leads nowhere (a missing file or a loop of links)".to_string())?;
-    let real_root = root.canonicalize().map_err(|e| format!("cannot resolve the site folder: {}", io_reason(Some(&e))))?;
+    let real_root = root
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve the site folder: {}", io_reason(Some(&e))))?;
     if !target.starts_with(&real_root) {
         return Err("this link points outside the site folder".to_string());
     }

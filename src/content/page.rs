@@ -24,19 +24,29 @@ struct RawPage {
 }
 
 /// Parses one page file. `file` is relative to the site folder.
-pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<(Page, (usize, usize)), Vec<Diagnostic>> {
+pub fn parse(
+    file: &Path,
+    source: &str,
+    options: MarkdownOptions,
+) -> Result<(Page, (usize, usize)), Vec<Diagnostic>> {
     let front = yaml::split_front_matter(file, source).map_err(|d| vec![d])?;
     if front.yaml.trim().is_empty() {
-        return Err(vec![Diagnostic::error(file, "the front matter is empty")
-            .at(source, 1, 1)
-            .width(3)
-            .hint("add at least `title:` between the two `---` lines")]);
+        return Err(vec![
+            Diagnostic::error(file, "the front matter is empty")
+                .at(source, 1, 1)
+                .width(3)
+                .hint("add at least `title:` between the two `---` lines"),
+        ]);
     }
-    let raw: RawPage = yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
+    let raw: RawPage =
+        yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
     let mut check = FileCheck::new(file, source, front.yaml_line);
     let title = check.required(raw.title, "title", "add a line `title: ...`");
     let (slug, position) = slug_for(&mut check, file, raw.slug);
-    let summary = raw.summary.map(|s| s.value.trim().to_string()).unwrap_or_default();
+    let summary = raw
+        .summary
+        .map(|s| s.value.trim().to_string())
+        .unwrap_or_default();
     if !check.errors.is_empty() {
         return Err(check.errors);
     }

@@ -62,20 +62,36 @@ pub struct ParsedProgram {
 }
 
 /// Parses one program file. `file` is relative to the site folder.
-pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<ParsedProgram, Vec<Diagnostic>> {
+pub fn parse(
+    file: &Path,
+    source: &str,
+    options: MarkdownOptions,
+) -> Result<ParsedProgram, Vec<Diagnostic>> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
     if text.trim().is_empty() {
-        return Err(vec![Diagnostic::error(file, "the file is empty")
-            .hint("a program needs `title:`, `summary:` and a list of `exercises:`")]);
+        return Err(vec![Diagnostic::error(file, "the file is empty").hint(
+            "a program needs `title:`, `summary:` and a list of `exercises:`",
+        )]);
     }
     let raw: RawProgram = yaml::parse(file, source, text, 1).map_err(|d| vec![d])?;
     let mut check = FileCheck::new(file, source, 1);
-    let title = check.required(raw.title, "title", "add a line `title: ...` with the program's name");
-    let summary = check.required(raw.summary, "summary", "add a line `summary: ...` with one sentence about the program");
+    let title = check.required(
+        raw.title,
+        "title",
+        "add a line `title: ...` with the program's name",
+    );
+    let summary = check.required(
+        raw.summary,
+        "summary",
+        "add a line `summary: ...` with one sentence about the program",
+    );
     let (slug, slug_position) = slug_for(&mut check, file, raw.slug);
     let mut steps = Vec::new();
     match raw.exercises {
-        None => check.missing("exercises", "add `exercises:` with one `- exercise: <slug>` line per exercise"),
+        None => check.missing(
+            "exercises",
+            "add `exercises:` with one `- exercise: <slug>` line per exercise",
+        ),
         Some(list) if list.value.is_empty() => check.error_at(
             &list,
             1,
@@ -88,9 +104,16 @@ pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<Pars
                 if check.slug(&step.exercise, "exercise slug") {
                     let (line, column) = yaml::position(&step.exercise, 1);
                     steps.push(ParsedStep {
-                        exercise: SlugRef { slug: step.exercise.value, line, column },
+                        exercise: SlugRef {
+                            slug: step.exercise.value,
+                            line,
+                            column,
+                        },
                         overrides,
-                        note: step.note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+                        note: step
+                            .note
+                            .map(|n| n.trim().to_string())
+                            .filter(|n| !n.is_empty()),
                     });
                 }
             }
@@ -105,7 +128,10 @@ pub fn parse(file: &Path, source: &str, options: MarkdownOptions) -> Result<Pars
             slug,
             title,
             summary,
-            frequency: raw.frequency.map(|f| f.value.trim().to_string()).filter(|f| !f.is_empty()),
+            frequency: raw
+                .frequency
+                .map(|f| f.value.trim().to_string())
+                .filter(|f| !f.is_empty()),
             intro: markdown::parse(raw.intro.as_deref().unwrap_or(""), options),
             exercises: Vec::new(),
             updated,

@@ -39,7 +39,9 @@ pub fn split_front_matter<'a>(file: &Path, source: &'a str) -> Result<FrontMatte
     let mut offset = first_line_end;
     let mut line = 2;
     while offset < text.len() {
-        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+        let end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
         let current = text[offset..end].trim_end();
         if current == "---" || current == "..." {
             return Ok(FrontMatter {
@@ -97,7 +99,9 @@ pub fn position<T>(spanned: &Spanned<T>, first_line: usize) -> (usize, usize) {
 fn describe(error: &serde_saphyr::Error) -> (String, Option<String>) {
     use serde_saphyr::Error as E;
     match error {
-        E::SerdeUnknownField { field, expected, .. } => {
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
             let hint = match closest(field, expected) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!("the keys allowed here are: {}", expected.join(", ")),
@@ -108,8 +112,11 @@ fn describe(error: &serde_saphyr::Error) -> (String, Option<String>) {
             format!("the required key `{field}` is missing"),
             Some(format!("add a line `{field}: ...`")),
         ),
-        E::DuplicateMappingKey { .. } => (
-            strip_location(&error.to_string()),
+        E::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(key) => format!("the key `{key}` appears twice"),
+                None => "a key appears twice".to_string(),
+            },
             Some("each key may appear only once; remove one of them".into()),
         ),
         E::InvalidBooleanStrict { .. } => (
@@ -125,9 +132,10 @@ fn describe(error: &serde_saphyr::Error) -> (String, Option<String>) {
             } else if message.contains("expected") && message.contains("sequence") {
                 Some("write a list, e.g. `[a, b]` or one `- item` per line".to_string())
             } else {
-                Some("check the YAML syntax around this position (indentation, quotes, colons)".to_string())
+                Some("check the YAML here and on the lines above: indentation, quotes, a missing `:` or an unclosed `[`".to_string())
             };
-            let message = if message.starts_with("invalid i64") || message.starts_with("invalid u") {
+            let message = if message.starts_with("invalid i64") || message.starts_with("invalid u")
+            {
                 "expected a whole number".to_string()
             } else {
                 message

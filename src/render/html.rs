@@ -44,30 +44,84 @@ enum Data {
 }
 
 /// Renders every page of the site.
-pub fn render(site: &Site, theme: &Theme, options: HtmlOptions) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+pub fn render(
+    site: &Site,
+    theme: &Theme,
+    options: HtmlOptions,
+) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let counts = TermCounts::new(site);
     let site_view = views::site_view(site);
     let jobs = jobs(site, &counts);
-    let results: Vec<Result<Artifact, Diagnostic>> = jobs
+    let results: Vec<Result<Artifact, Failure>> = jobs
         .par_iter()
         .map(|job| render_job(site, theme, &site_view, &counts, job, options))
         .collect();
     let mut artifacts = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
+    // Template name -> pages made with it that lack the disclaimer.
+    let mut undisclaimed: std::collections::BTreeMap<&str, Vec<String>> =
+        std::collections::BTreeMap::new();
     for result in results {
         match result {
             Ok(artifact) => artifacts.push(artifact),
-            Err(error) => errors.push(error),
+            Err(Failure::Template(error)) => errors.push(error),
+            Err(Failure::NoDisclaimer { template, page }) => {
+                undisclaimed.entry(template).or_default().push(page)
+            }
         }
+    }
+    for (template, pages) in undisclaimed {
+        errors.push(missing_disclaimer(theme, template, &pages));
     }
     if errors.is_empty() {
         Ok(artifacts)
     } else {
         // One broken template fails every page that uses it: report it once.
         errors.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-        errors.dedup_by(|a, b| a.file == b.file && a.line == b.line && a.column == b.column && a.message == b.message);
+        errors.dedup_by(|a, b| {
+            a.file == b.file && a.line == b.line && a.column == b.column && a.message == b.message
+        });
         Err(errors)
     }
+}
+
+/// Why a page could not be made.
+enum Failure {
+    Template(Diagnostic),
+    NoDisclaimer {
+        template: &'static str,
+        page: String,
+    },
+}
+
+/// One error per template whose pages lack the disclaimer, naming the pages
+/// and the site's own template overrides, the usual cause.
+fn missing_disclaimer(theme: &Theme, template: &str, pages: &[String]) -> Diagnostic {
+    let mut pages = pages.to_vec();
+    pages.sort();
+    let message = match pages.as_slice() {
+        [one] => format!("the page `{one}` does not show the site disclaimer"),
+        [first, rest @ ..] => format!(
+            "the page `{first}` and {} more made with this template do not show the site disclaimer",
+            rest.len()
+        ),
+        [] => "a page does not show the site disclaimer".to_string(),
+    };
+    let overrides = theme.site_overrides();
+    let mut hint = String::from(
+        "every page must show the site disclaimer: keep `{% include \"partials/disclaimer.html\" %}` (or `{{ site.disclaimer }}`) in this template or in the template it extends",
+    );
+    if !overrides.is_empty() {
+        let names: Vec<String> = overrides
+            .iter()
+            .map(|p| format!("`{}`", crate::diagnostics::display_path(p)))
+            .collect();
+        hint.push_str(&format!(
+            "; this site replaces the theme's {}: check that it still shows the disclaimer",
+            names.join(", ")
+        ));
+    }
+    Diagnostic::error(theme.origin(template), message).hint(hint)
 }
 
 fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
@@ -78,7 +132,11 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
             url: String::new(),
             file: None,
             title: c.title.clone(),
-            description: if c.description.is_empty() { c.title.clone() } else { c.description.clone() },
+            description: if c.description.is_empty() {
+                c.title.clone()
+            } else {
+                c.description.clone()
+            },
             kind: "home",
             data: Data::Home,
         },
@@ -87,7 +145,11 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
             url: "exercises/".into(),
             file: None,
             title: "Exercise library".into(),
-            description: format!("All {} exercises of {}, by body region, focus, position, equipment and difficulty.", site.exercises.len(), c.clinic.name),
+            description: format!(
+                "All {} exercises of {}, by body region, focus, position, equipment and difficulty.",
+                site.exercises.len(),
+                c.clinic.name
+            ),
             kind: "library",
             data: Data::Library,
         },
@@ -142,14 +204,22 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
             kind: "taxonomy",
             data: Data::Taxonomy(taxonomy),
         });
-        for term in counts.counts.get(&taxonomy).map(|t| t.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+        for term in counts
+            .counts
+            .get(&taxonomy)
+            .map(|t| t.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+        {
             let label = crate::model::term_label(taxonomy, &term);
             jobs.push(Job {
                 template: "term.html",
                 url: views::term_url(taxonomy, &term),
                 file: None,
                 title: format!("{}: {label}", taxonomy.label()),
-                description: format!("Exercises with {}: {label}.", taxonomy.label().to_lowercase()),
+                description: format!(
+                    "Exercises with {}: {label}.",
+                    taxonomy.label().to_lowercase()
+                ),
                 kind: "term",
                 data: Data::Term(taxonomy, term),
             });
@@ -161,7 +231,11 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
             url: format!("{}/", p.slug),
             file: None,
             title: p.title.clone(),
-            description: if p.summary.is_empty() { p.title.clone() } else { p.summary.clone() },
+            description: if p.summary.is_empty() {
+                p.title.clone()
+            } else {
+                p.summary.clone()
+            },
             kind: "page",
             data: Data::Page(i),
         });
@@ -184,7 +258,7 @@ fn render_job(
     counts: &TermCounts,
     job: &Job,
     options: HtmlOptions,
-) -> Result<Artifact, Diagnostic> {
+) -> Result<Artifact, Failure> {
     let root = match job.data {
         // A host serves 404.html at any depth: link from the site's absolute path.
         Data::NotFound => base_path(&site.config.base_url),
@@ -204,22 +278,56 @@ fn render_job(
     let mut ctx = context(&shared);
     match &job.data {
         Data::Home => {
-            ctx.insert("exercises", &site.exercises.iter().map(views::exercise_card).collect::<Vec<_>>());
-            ctx.insert("programs", &site.programs.iter().map(views::program_card).collect::<Vec<_>>());
+            ctx.insert(
+                "exercises",
+                &site
+                    .exercises
+                    .iter()
+                    .map(views::exercise_card)
+                    .collect::<Vec<_>>(),
+            );
+            ctx.insert(
+                "programs",
+                &site
+                    .programs
+                    .iter()
+                    .map(views::program_card)
+                    .collect::<Vec<_>>(),
+            );
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Library => {
-            ctx.insert("exercises", &site.exercises.iter().map(views::exercise_card).collect::<Vec<_>>());
+            ctx.insert(
+                "exercises",
+                &site
+                    .exercises
+                    .iter()
+                    .map(views::exercise_card)
+                    .collect::<Vec<_>>(),
+            );
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Exercise(i) => {
-            ctx.insert("exercise", &views::exercise_view(site, &site.exercises[*i], counts, options.handouts));
+            ctx.insert(
+                "exercise",
+                &views::exercise_view(site, &site.exercises[*i], counts, options.handouts),
+            );
         }
         Data::Programs => {
-            ctx.insert("programs", &site.programs.iter().map(views::program_card).collect::<Vec<_>>());
+            ctx.insert(
+                "programs",
+                &site
+                    .programs
+                    .iter()
+                    .map(views::program_card)
+                    .collect::<Vec<_>>(),
+            );
         }
         Data::Program(i) => {
-            ctx.insert("program", &views::program_view(site, &site.programs[*i], options.handouts));
+            ctx.insert(
+                "program",
+                &views::program_view(site, &site.programs[*i], options.handouts),
+            );
         }
         Data::Taxonomy(t) => {
             let group = counts.groups().into_iter().find(|g| g.slug == t.slug());
@@ -233,7 +341,12 @@ fn render_job(
                 .counts
                 .get(t)
                 .and_then(|terms| terms.get(term))
-                .map(|indices| indices.iter().map(|i| views::exercise_card(&site.exercises[*i])).collect())
+                .map(|indices| {
+                    indices
+                        .iter()
+                        .map(|i| views::exercise_card(&site.exercises[*i]))
+                        .collect()
+                })
                 .unwrap_or_default();
             ctx.insert("exercises", &exercises);
         }
@@ -247,29 +360,36 @@ fn render_job(
             }
             ctx.insert(
                 "content",
-                &Content { title: &page.title, summary: &page.summary, body_html: markdown::to_html(&page.body, &|h| h.to_string()) },
+                &Content {
+                    title: &page.title,
+                    summary: &page.summary,
+                    body_html: markdown::to_html(&page.body, &|h| h.to_string()),
+                },
             );
         }
         Data::NotFound => {}
     }
-    let html = theme.render(job.template, &ctx)?;
+    let html = theme
+        .render(job.template, &ctx)
+        .map_err(Failure::Template)?;
     let path = match job.file {
         Some(file) => file.to_string(),
         None => format!("{}index.html", job.url),
     };
-    check_disclaimer(&html, &site.config.disclaimers.site).map_err(|_| {
-        Diagnostic::error(
-            theme.origin(job.template),
-            format!("the page `{path}` does not show the site disclaimer"),
-        )
-        .hint("every page must show `site.disclaimer`: keep `{% include \"partials/disclaimer.html\" %}` (or `{{ site.disclaimer }}`) in the template or the base template it extends")
-    })?;
+    if !shows_disclaimer(&html, &site.config.disclaimers.site) {
+        return Err(Failure::NoDisclaimer {
+            template: job.template,
+            page: path,
+        });
+    }
     Ok(Artifact::new(path, html))
 }
 
 /// The path part of the base URL: `https://x.org/clinic/` -> `/clinic/`.
 pub fn base_path(base_url: &str) -> String {
-    let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    let after_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
     match after_scheme.find('/') {
         Some(i) => after_scheme[i..].to_string(),
         None => "/".to_string(),
@@ -278,13 +398,9 @@ pub fn base_path(base_url: &str) -> String {
 
 /// Whether the page's visible text contains the disclaimer (whitespace and
 /// HTML escaping aside). Text in tags, attributes and comments does not count.
-pub fn check_disclaimer(html: &str, disclaimer: &str) -> Result<(), ()> {
+pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
     let wanted = collapse(disclaimer);
-    if wanted.is_empty() || collapse(&visible_text(html)).contains(&wanted) {
-        Ok(())
-    } else {
-        Err(())
-    }
+    wanted.is_empty() || collapse(&visible_text(html)).contains(&wanted)
 }
 
 fn collapse(text: &str) -> String {
@@ -298,7 +414,11 @@ pub fn visible_text(html: &str) -> String {
     while let Some(lt) = rest.find('<') {
         out.push_str(&decode_entities(&rest[..lt]));
         rest = &rest[lt..];
-        let lower_start: String = rest.chars().take(8).collect::<String>().to_ascii_lowercase();
+        let lower_start: String = rest
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
         let end = if rest.starts_with("<!--") {
             rest.find("-->").map(|i| i + 3)
         } else if lower_start.starts_with("<script") {
@@ -342,7 +462,9 @@ fn decode_entities(text: &str) -> String {
                 "apos" => Some('\''),
                 "nbsp" => Some(' '),
                 _ if entity.starts_with("#x") || entity.starts_with("#X") => {
-                    u32::from_str_radix(&entity[2..], 16).ok().and_then(char::from_u32)
+                    u32::from_str_radix(&entity[2..], 16)
+                        .ok()
+                        .and_then(char::from_u32)
                 }
                 _ if entity.starts_with('#') => entity[1..].parse().ok().and_then(char::from_u32),
                 _ => None,
@@ -372,9 +494,21 @@ mod tests {
     fn finds_the_disclaimer_in_visible_text_only() {
         let d = "This is general advice; it doesn't replace your clinician.";
         let page = "<footer><p>This is general advice; it doesn&#39;t\n   replace your <b>clinician</b>.</p></footer>";
-        assert!(check_disclaimer(page, d).is_ok());
-        assert!(check_disclaimer("<!-- This is general advice; it doesn't replace your clinician. -->", d).is_err());
-        assert!(check_disclaimer("<meta content=\"This is general advice; it doesn't replace your clinician.\">", d).is_err());
+        assert!(shows_disclaimer(page, d));
+        assert!(
+            check_disclaimer(
+                "<!-- This is general advice; it doesn't replace your clinician. -->",
+                d
+            )
+            .is_err()
+        );
+        assert!(
+            check_disclaimer(
+                "<meta content=\"This is general advice; it doesn't replace your clinician.\">",
+                d
+            )
+            .is_err()
+        );
     }
 
     #[test]

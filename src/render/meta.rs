@@ -15,8 +15,16 @@ pub fn sitemap(site: &Site) -> Artifact {
         ("exercises/".into(), None),
         ("programs/".into(), None),
     ];
-    entries.extend(site.exercises.iter().map(|e| (views::exercise_url(&e.slug), e.updated.as_deref())));
-    entries.extend(site.programs.iter().map(|p| (views::program_url(&p.slug), p.updated.as_deref())));
+    entries.extend(
+        site.exercises
+            .iter()
+            .map(|e| (views::exercise_url(&e.slug), e.updated.as_deref())),
+    );
+    entries.extend(
+        site.programs
+            .iter()
+            .map(|p| (views::program_url(&p.slug), p.updated.as_deref())),
+    );
     let counts = TermCounts::new(site);
     for taxonomy in Taxonomy::ALL {
         entries.push((format!("{}/", taxonomy.slug()), None));
@@ -25,7 +33,9 @@ pub fn sitemap(site: &Site) -> Artifact {
         }
     }
     entries.extend(site.pages.iter().map(|p| (format!("{}/", p.slug), None)));
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for (url, lastmod) in entries {
         let _ = write!(xml, "  <url><loc>{}</loc>", escape(&format!("{base}{url}")));
         if let Some(date) = lastmod {
@@ -50,6 +60,9 @@ fn newest(site: &Site) -> Option<&str> {
 pub fn robots(site: &Site) -> Artifact {
     Artifact::new(
         "robots.txt",
-        format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),
+        format!(
+            "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
+            site.config.base_url
+        ),
     )
 }

@@ -16,6 +16,9 @@ pub struct Artifact {
 
 impl Artifact {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        Artifact { path: path.into(), bytes: bytes.into() }
+        Artifact {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
     }
 }

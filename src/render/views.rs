@@ -194,18 +194,35 @@ pub fn site_view(site: &Site) -> SiteView {
             address: c.clinic.address.clone(),
             phone: c.clinic.phone.clone(),
             phone_href: c.clinic.phone.as_ref().map(|p| {
-                let digits: String = p.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect();
+                let digits: String = p
+                    .chars()
+                    .filter(|ch| ch.is_ascii_digit() || *ch == '+')
+                    .collect();
                 format!("tel:{digits}")
             }),
             email: c.clinic.email.clone(),
-            website: c.clinic.website.clone().filter(|w| markdown::is_safe_url(w)),
+            website: c
+                .clinic
+                .website
+                .clone()
+                .filter(|w| markdown::is_safe_url(w)),
             logo: c.clinic.logo.as_ref().map(|l| format!("static/{l}")),
         },
         disclaimer: c.disclaimers.site.clone(),
-        pages: site.pages.iter().map(|p| Link { title: p.title.clone(), url: format!("{}/", p.slug) }).collect(),
+        pages: site
+            .pages
+            .iter()
+            .map(|p| Link {
+                title: p.title.clone(),
+                url: format!("{}/", p.slug),
+            })
+            .collect(),
         taxonomies: Taxonomy::ALL
             .iter()
-            .map(|t| Link { title: t.label().to_string(), url: format!("{}/", t.slug()) })
+            .map(|t| Link {
+                title: t.label().to_string(),
+                url: format!("{}/", t.slug()),
+            })
             .collect(),
     }
 }
@@ -239,14 +256,28 @@ pub fn exercise_card(exercise: &Exercise) -> ExerciseCard {
         summary: exercise.summary.clone(),
         url: exercise_url(&exercise.slug),
         dosage: exercise.dosage.summary(),
-        difficulty: exercise.difficulty.map(|d| term_label(Taxonomy::Difficulty, d.as_str())),
-        position: exercise.position.as_ref().map(|p| term_label(Taxonomy::Position, p)),
-        equipment: exercise.terms(Taxonomy::Equipment).iter().map(|t| term_label(Taxonomy::Equipment, t)).collect(),
+        difficulty: exercise
+            .difficulty
+            .map(|d| term_label(Taxonomy::Difficulty, d.as_str())),
+        position: exercise
+            .position
+            .as_ref()
+            .map(|p| term_label(Taxonomy::Position, p)),
+        equipment: exercise
+            .terms(Taxonomy::Equipment)
+            .iter()
+            .map(|t| term_label(Taxonomy::Equipment, t))
+            .collect(),
         cautions: exercise.cautions.clone(),
         image: exercise.images.first().map(image_view),
         terms: Taxonomy::ALL
             .iter()
-            .map(|t| (t.slug(), exercise.terms(*t).iter().map(|s| s.to_string()).collect()))
+            .map(|t| {
+                (
+                    t.slug(),
+                    exercise.terms(*t).iter().map(|s| s.to_string()).collect(),
+                )
+            })
             .collect(),
     }
 }
@@ -258,33 +289,58 @@ pub fn dosage_view(dosage: &Dosage) -> DosageView {
         hold_seconds: dosage.hold_seconds,
         rest_seconds: dosage.rest_seconds,
         sides: dosage.sides.map(|s| {
-            serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         }),
         frequency: dosage.frequency.clone(),
         summary: dosage.summary(),
     }
 }
 
-pub fn exercise_view(site: &Site, exercise: &Exercise, counts: &TermCounts, handouts: bool) -> ExerciseView {
+pub fn exercise_view(
+    site: &Site,
+    exercise: &Exercise,
+    counts: &TermCounts,
+    handouts: bool,
+) -> ExerciseView {
     ExerciseView {
         card: exercise_card(exercise),
         body_html: markdown::to_html(&exercise.body, &|href| href.to_string()),
         dosage_detail: dosage_view(&exercise.dosage),
         images: exercise.images.iter().map(image_view).collect(),
         video: exercise.video.clone(),
-        related: exercise.related.iter().filter_map(|slug| site.exercise(slug)).map(exercise_card).collect(),
+        related: exercise
+            .related
+            .iter()
+            .filter_map(|slug| site.exercise(slug))
+            .map(exercise_card)
+            .collect(),
         taxonomies: Taxonomy::ALL
             .iter()
             .filter_map(|t| {
-                let terms: Vec<TermLink> = exercise.terms(*t).iter().map(|term| counts.link(*t, term)).collect();
-                (!terms.is_empty()).then(|| TermGroup { slug: t.slug(), label: t.label(), url: format!("{}/", t.slug()), terms })
+                let terms: Vec<TermLink> = exercise
+                    .terms(*t)
+                    .iter()
+                    .map(|term| counts.link(*t, term))
+                    .collect();
+                (!terms.is_empty()).then(|| TermGroup {
+                    slug: t.slug(),
+                    label: t.label(),
+                    url: format!("{}/", t.slug()),
+                    terms,
+                })
             })
             .collect(),
         programs: site
             .programs
             .iter()
             .filter(|p| p.exercises.iter().any(|e| e.exercise == exercise.slug))
-            .map(|p| Link { title: p.title.clone(), url: program_url(&p.slug) })
+            .map(|p| Link {
+                title: p.title.clone(),
+                url: program_url(&p.slug),
+            })
             .collect(),
         updated: exercise.updated.clone(),
         handout_url: handouts.then(|| format!("handouts/exercises/{}.pdf", exercise.slug)),
@@ -315,12 +371,13 @@ pub fn program_view(site: &Site, program: &Program, handouts: bool) -> ProgramVi
             .iter()
             .enumerate()
             .filter_map(|(i, step)| {
-                site.exercise(&step.exercise).map(|exercise| ProgramStepView {
-                    number: i + 1,
-                    exercise: exercise_card(exercise),
-                    dosage: dosage_view(&step.dosage),
-                    note: step.note.clone(),
-                })
+                site.exercise(&step.exercise)
+                    .map(|exercise| ProgramStepView {
+                        number: i + 1,
+                        exercise: exercise_card(exercise),
+                        dosage: dosage_view(&step.dosage),
+                        note: step.note.clone(),
+                    })
             })
             .collect(),
         updated: program.updated.clone(),
@@ -353,7 +410,11 @@ impl TermCounts {
             slug: term.to_string(),
             label: term_label(taxonomy, term),
             url: term_url(taxonomy, term),
-            count: self.counts.get(&taxonomy).and_then(|t| t.get(term)).map_or(0, Vec::len),
+            count: self
+                .counts
+                .get(&taxonomy)
+                .and_then(|t| t.get(term))
+                .map_or(0, Vec::len),
         }
     }
 
@@ -365,7 +426,9 @@ impl TermCounts {
                 slug: t.slug(),
                 label: t.label(),
                 url: format!("{}/", t.slug()),
-                terms: self.counts.get(t).map_or_else(Vec::new, |terms| terms.keys().map(|term| self.link(*t, term)).collect()),
+                terms: self.counts.get(t).map_or_else(Vec::new, |terms| {
+                    terms.keys().map(|term| self.link(*t, term)).collect()
+                }),
             })
             .collect()
     }

@@ -1,0 +1,108 @@
+//! The commands as a user or CI runs them: new, check formats, exit codes.
+
+use crate::support::*;
+
+#[test]
+fn new_site_builds_with_no_errors_and_needs_no_themes_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = movepress(dir.path(), &["new", "my-clinic"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let site = dir.path().join("my-clinic");
+    assert!(!site.join("themes").exists());
+    let build = movepress(&site, &["build"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    assert!(!stderr(&build).contains("warning"), "{}", stderr(&build));
+    assert!(site.join("output/exercises/cat-cow/index.html").is_file());
+    assert!(
+        site.join("output/programs/daily-upper-back-mobility/index.html")
+            .is_file()
+    );
+    assert!(
+        site.join(".github/workflows/site.yml").is_file(),
+        "the starter has a CI workflow"
+    );
+}
+
+#[test]
+fn new_refuses_a_folder_with_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
+    let result = movepress(dir.path(), &["new", "."]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("already exists and is not empty"));
+    assert_eq!(read(&dir.path().join("keep.txt")), "mine");
+}
+
+#[test]
+fn check_writes_nothing() {
+    let site = fixture("minimal");
+    let result = movepress(site.path(), &["check"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("no problems found"));
+    assert!(!site.path().join("output").exists());
+}
+
+#[test]
+fn check_formats_json_and_github() {
+    let site = fixture("minimal");
+    overlay(site.path(), "invalid/unknown-key");
+    let json = movepress(site.path(), &["check", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let line = stdout(&json);
+    let value: serde_json::Value =
+        serde_json::from_str(line.lines().next().unwrap()).expect("one JSON object per line");
+    assert_eq!(value["file"], "content/exercises/cat-cow.md");
+    assert_eq!(value["line"], 10);
+    assert_eq!(value["column"], 3);
+    assert_eq!(value["severity"], "error");
+    assert_eq!(value["message"], "unknown key `rep`");
+    assert_eq!(value["hint"], "did you mean `reps`?");
+
+    let github = movepress(site.path(), &["check", "--format", "github"]);
+    assert_eq!(github.status.code(), Some(1));
+    assert_eq!(
+        stdout(&github).trim(),
+        "::error file=content/exercises/cat-cow.md,line=10,col=3::unknown key `rep` (hint: did you mean `reps`?)"
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let site = fixture("minimal");
+    assert_eq!(
+        movepress(site.path(), &["build", "--no-such-flag"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        movepress(site.path(), &["check", "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        movepress(site.path(), &["frobnicate"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn a_folder_without_site_yaml_gets_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let result = movepress(dir.path(), &["build"]);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(err.contains("site.yaml"), "{err}");
+    assert!(err.contains("movepress new"), "{err}");
+}
+
+#[test]
+fn builds_a_site_in_another_folder_into_its_output() {
+    let site = fixture("minimal");
+    let parent = site.path().parent().unwrap();
+    let name = site.path().file_name().unwrap().to_str().unwrap();
+    let result = movepress(parent, &["build", name]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(site.path().join("output/index.html").is_file());
+}

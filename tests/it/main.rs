@@ -1,0 +1,7 @@
+//! Integration tests: fixture sites built into temporary folders, asserting
+//! on what a reader or a clinic's staff sees.
+
+mod build;
+mod cli;
+mod invalid;
+mod support;
