@@ -85,11 +85,16 @@ pub fn render_site(
         };
     }
     let theme = Theme::load(root, &site.config.theme)?;
-    let mut artifacts = render::html::render(&site, &theme, HtmlOptions::default())?;
+    let static_artifacts = static_files(&site, &theme).map_err(|d| vec![d])?;
+    let html_options = HtmlOptions {
+        handouts: false,
+        assets: render::views::assets(&static_artifacts),
+    };
+    let mut artifacts = render::html::render(&site, &theme, &html_options)?;
     let pages = artifacts.len();
     artifacts.push(render::meta::sitemap(&site));
     artifacts.push(render::meta::robots(&site));
-    artifacts.extend(static_files(&site, &theme).map_err(|d| vec![d])?);
+    artifacts.extend(static_artifacts);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     let files = artifacts.len();
     Ok((

@@ -12,10 +12,12 @@ use crate::render::theme::{Theme, context};
 use crate::render::views::{self, PageMeta, TermCounts};
 
 /// Options that change what pages link to.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct HtmlOptions {
     /// Link pages to their PDF handouts.
     pub handouts: bool,
+    /// Stylesheets and scripts, with hashed URLs and integrity values.
+    pub assets: std::collections::BTreeMap<String, views::Asset>,
 }
 
 /// A page to render: which template, where, and with what data.
@@ -47,7 +49,7 @@ enum Data {
 pub fn render(
     site: &Site,
     theme: &Theme,
-    options: HtmlOptions,
+    options: &HtmlOptions,
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let counts = TermCounts::new(site);
     let site_view = views::site_view(site);
@@ -249,6 +251,7 @@ struct Shared<'a> {
     page: PageMeta,
     /// Prefix that leads from this page to the site root (`../../`).
     root: String,
+    assets: &'a std::collections::BTreeMap<String, views::Asset>,
 }
 
 fn render_job(
@@ -257,7 +260,7 @@ fn render_job(
     site_view: &views::SiteView,
     counts: &TermCounts,
     job: &Job,
-    options: HtmlOptions,
+    options: &HtmlOptions,
 ) -> Result<Artifact, Failure> {
     let root = match job.data {
         // A host serves 404.html at any depth: link from the site's absolute path.
@@ -274,6 +277,7 @@ fn render_job(
             kind: job.kind,
         },
         root,
+        assets: &options.assets,
     };
     let mut ctx = context(&shared);
     match &job.data {

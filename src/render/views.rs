@@ -46,6 +46,44 @@ pub struct Link {
     pub url: String,
 }
 
+/// A stylesheet or script under static/, as `assets["css/clinic.css"]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asset {
+    /// Site-relative URL with a content hash, e.g. `static/css/clinic.css?v=1a2b3c4d`,
+    /// so browsers may cache it for long and still get a changed file at once.
+    pub url: String,
+    /// Subresource integrity value (`sha384-...`) for the `integrity` attribute.
+    pub integrity: String,
+}
+
+/// The assets of a site: every `.css` and `.js` file among the static
+/// artifacts, keyed by its path inside static/.
+pub fn assets(artifacts: &[crate::render::Artifact]) -> BTreeMap<String, Asset> {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha384};
+    artifacts
+        .iter()
+        .filter_map(|a| {
+            let key = a.path.strip_prefix("static/")?;
+            if !(key.ends_with(".css") || key.ends_with(".js")) {
+                return None;
+            }
+            let digest = Sha384::digest(&a.bytes);
+            let short: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            Some((
+                key.to_string(),
+                Asset {
+                    url: format!("{}?v={short}", a.path),
+                    integrity: format!(
+                        "sha384-{}",
+                        base64::engine::general_purpose::STANDARD.encode(digest)
+                    ),
+                },
+            ))
+        })
+        .collect()
+}
+
 /// Data every page receives as `page`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PageMeta {

@@ -1,0 +1,115 @@
+// site-check.mjs: opens every page of a built movepress site in headless
+// Chromium and checks what a visitor gets:
+//   - axe-core finds no WCAG 2.0/2.1 A or AA violation;
+//   - the site disclaimer is in the page's rendered text;
+//   - the DOM holds no script, no on* handler and no javascript: URL
+//     (movepress pages ship none; content must not be able to add any);
+//   - no request leaves the local server (nothing loads from a third party).
+// Usage: node site-check.mjs OUTPUT_DIR --require-text="..." [--screenshots=DIR]
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const AXE = require.resolve('axe-core/axe.min.js');
+
+const args = process.argv.slice(2);
+const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const [dir] = args.filter((a) => !a.startsWith('--'));
+const required = option('require-text');
+const shots = option('screenshots');
+if (!dir || !required) {
+  console.error('usage: node site-check.mjs OUTPUT_DIR --require-text="..." [--screenshots=DIR]');
+  process.exit(2);
+}
+const root = fs.realpathSync(dir);
+
+const pages = [];
+(function walk(d) {
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name.endsWith('.html')) pages.push(path.relative(root, p).split(path.sep).join('/'));
+  }
+})(root);
+pages.sort();
+
+const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.jpg': 'image/jpeg', '.json': 'application/json', '.xml': 'application/xml', '.pdf': 'application/pdf', '.js': 'text/javascript' };
+const server = http.createServer((req, res) => {
+  let file;
+  try {
+    file = path.resolve(root, '.' + decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    file = fs.realpathSync(file);
+  } catch {
+    res.writeHead(404).end();
+    return;
+  }
+  if (!file.startsWith(root + path.sep)) { res.writeHead(403).end(); return; }
+  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const external = [];
+await context.route('**/*', (route) => {
+  const url = route.request().url();
+  if (url.startsWith(base) || url.startsWith('data:')) route.continue();
+  else { external.push(url); route.abort(); }
+});
+
+let failed = 0;
+for (const rel of pages) {
+  const page = await context.newPage();
+  const problems = [];
+  const response = await page.goto(base + rel, { waitUntil: 'load' });
+  if (!response || response.status() !== 200) problems.push(`HTTP ${response?.status()}`);
+  const active = await page.evaluate(() => {
+    const out = [];
+    for (const s of document.querySelectorAll('script')) out.push(`<script${s.src ? ' src=' + s.src : ''}>`);
+    for (const el of document.querySelectorAll('*')) {
+      for (const a of el.attributes) {
+        if (/^on/i.test(a.name)) out.push(`<${el.localName} ${a.name}>`);
+        if (/^(href|src|action|formaction|xlink:href)$/i.test(a.name) && /^\s*(javascript|vbscript|data:text\/html)/i.test(a.value.replace(/[\u0000-\u0020]/g, '')))
+          out.push(`<${el.localName} ${a.name}="${a.value.slice(0, 60)}">`);
+      }
+    }
+    return out;
+  });
+  problems.push(...active.map((a) => `active content: ${a}`));
+  const text = await page.evaluate(() => document.body.innerText.replace(/\s+/g, ' '));
+  if (!text.includes(required.replace(/\s+/g, ' '))) problems.push('the site disclaimer is not in the rendered text');
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }));
+  for (const v of result.violations) {
+    problems.push(`axe ${v.id} (${v.impact}): ${v.help}`);
+    for (const node of v.nodes.slice(0, 3)) problems.push(`    at ${node.target.join(' ')}`);
+  }
+  if (shots) {
+    fs.mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, rel.replaceAll('/', '__') + '.png'), fullPage: true });
+  }
+  if (problems.length) {
+    failed++;
+    console.log(`FAIL ${rel}`);
+    for (const p of problems) console.log(`  ${p}`);
+  }
+  await page.close();
+}
+await browser.close();
+server.close();
+for (const url of [...new Set(external)]) console.log(`FAIL request to a third party: ${url}`);
+if (external.length) failed++;
+console.log(`site-check: ${pages.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
