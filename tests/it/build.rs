@@ -208,7 +208,7 @@ fn base_url_flag_replaces_the_configured_one() {
     // 404.html links from the site's absolute path: it is served at any depth.
     let not_found = read(&site.path().join("output/404.html"));
     assert!(
-        not_found.contains(r#"href="/clinic/static/css/clinic.css""#),
+        not_found.contains(r#"href="/clinic/static/css/clinic.css?v="#),
         "{not_found}"
     );
 }
