@@ -4,4 +4,5 @@
 mod build;
 mod cli;
 mod invalid;
+mod never_panics;
 mod support;
