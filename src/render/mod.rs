@@ -2,6 +2,7 @@
 //! bytes) and writes nothing; the output module owns the disk.
 
 pub mod html;
+pub mod pdf;
 pub mod meta;
 pub mod theme;
 pub mod views;
