@@ -204,7 +204,7 @@ pub fn is_slug(s: &str) -> bool {
         && !s.contains("--")
 }
 
-fn is_date(s: &str) -> bool {
+pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;

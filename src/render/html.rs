@@ -282,33 +282,12 @@ fn render_job(
     let mut ctx = context(&shared);
     match &job.data {
         Data::Home => {
-            ctx.insert(
-                "exercises",
-                &site
-                    .exercises
-                    .iter()
-                    .map(views::exercise_card)
-                    .collect::<Vec<_>>(),
-            );
-            ctx.insert(
-                "programs",
-                &site
-                    .programs
-                    .iter()
-                    .map(views::program_card)
-                    .collect::<Vec<_>>(),
-            );
+            ctx.insert("exercises", &counts.cards(site));
+            ctx.insert("programs", &views::program_cards(site));
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Library => {
-            ctx.insert(
-                "exercises",
-                &site
-                    .exercises
-                    .iter()
-                    .map(views::exercise_card)
-                    .collect::<Vec<_>>(),
-            );
+            ctx.insert("exercises", &counts.cards(site));
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Exercise(i) => {
@@ -318,14 +297,7 @@ fn render_job(
             );
         }
         Data::Programs => {
-            ctx.insert(
-                "programs",
-                &site
-                    .programs
-                    .iter()
-                    .map(views::program_card)
-                    .collect::<Vec<_>>(),
-            );
+            ctx.insert("programs", &views::program_cards(site));
         }
         Data::Program(i) => {
             ctx.insert(

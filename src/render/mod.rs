@@ -2,8 +2,8 @@
 //! bytes) and writes nothing; the output module owns the disk.
 
 pub mod html;
-pub mod pdf;
 pub mod meta;
+pub mod pdf;
 pub mod theme;
 pub mod views;
 

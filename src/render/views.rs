@@ -423,26 +423,54 @@ pub fn program_view(site: &Site, program: &Program, handouts: bool) -> ProgramVi
     }
 }
 
-/// How many exercises have each term, per taxonomy, sorted by term.
+/// How many exercises have each term, per taxonomy, sorted by term; and
+/// the order in which readers expect exercises listed (by title).
 pub struct TermCounts {
+    /// Taxonomy -> term -> positions in `site.exercises`, in title order.
     pub counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>>,
+    /// Positions in `site.exercises`, in title order.
+    pub by_title: Vec<usize>,
 }
 
 impl TermCounts {
     /// Indexes the site's exercises (by position in `site.exercises`) under each term.
     pub fn new(site: &Site) -> Self {
+        let mut by_title: Vec<usize> = (0..site.exercises.len()).collect();
+        by_title.sort_by_cached_key(|i| {
+            (
+                site.exercises[*i].title.to_lowercase(),
+                site.exercises[*i].slug.clone(),
+            )
+        });
         let mut counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
         for taxonomy in Taxonomy::ALL {
             let terms = counts.entry(taxonomy).or_default();
-            for (i, exercise) in site.exercises.iter().enumerate() {
-                for term in exercise.terms(taxonomy) {
+            for &i in &by_title {
+                for term in site.exercises[i].terms(taxonomy) {
                     terms.entry(term.to_string()).or_default().push(i);
                 }
             }
         }
-        TermCounts { counts }
+        TermCounts { counts, by_title }
     }
 
+    /// Exercise cards in title order.
+    pub fn cards(&self, site: &Site) -> Vec<ExerciseCard> {
+        self.by_title
+            .iter()
+            .map(|i| exercise_card(&site.exercises[*i]))
+            .collect()
+    }
+}
+
+/// Program cards in title order.
+pub fn program_cards(site: &Site) -> Vec<ProgramCard> {
+    let mut cards: Vec<ProgramCard> = site.programs.iter().map(program_card).collect();
+    cards.sort_by_cached_key(|c| (c.title.to_lowercase(), c.slug.clone()));
+    cards
+}
+
+impl TermCounts {
     pub fn link(&self, taxonomy: Taxonomy, term: &str) -> TermLink {
         TermLink {
             slug: term.to_string(),
