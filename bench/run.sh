@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # movepress vs Hugo: clean full builds of the same synthetic clinic corpus. See bench/README.md.
 #
-#   bench/run.sh [-n "1000 10000"] [-r RUNS] [-s SEED] [--plain] [--no-build] [--regen]
+#   bench/run.sh [-n "1000 10000"] [-r RUNS] [-s SEED] [--plain] [--no-build] [--regen] [--sequential]
 #
 #   -n SIZES     exercise counts to test (default "1000 10000"; N/10 programs each)
 #   -r RUNS      timed runs per measurement, after 1 warm-up (default 5); the median is reported
@@ -9,10 +9,13 @@
 #   --plain      movepress corpus without images/related (strictly the data Hugo gets)
 #   --no-build   do not run `cargo build --release` (use target/release/movepress as it is)
 #   --regen      regenerate the corpora even if cached
+#   --sequential time with the shared harness's bench.py (all runs of one tool, then the other)
+#                instead of bench/measure.py (runs of the two tools interleaved, A B / B A ...)
 #
 # Environment: BENCH_DIR (work dir, default /tmp/movepress-bench), HUGO (default: hugo on PATH,
 # installed with apt-get if missing), PERF_DIR (default /work/shared/tools/perf: bench.py and
-# the shared corpus generator).
+# the shared corpus generator), MOVEPRESS=/path/to/binary (time that binary: no cargo build;
+# MOVEPRESS_REV=label for the table, e.g. a git revision).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +28,7 @@ SEED=42
 PLAIN=""
 BUILD=1
 REGEN=0
+SEQUENTIAL=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) SIZES="$2"; shift 2 ;;
@@ -33,7 +37,8 @@ while [ $# -gt 0 ]; do
     --plain) PLAIN="--plain"; shift ;;
     --no-build) BUILD=0; shift ;;
     --regen) REGEN=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --sequential) SEQUENTIAL=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -55,24 +60,31 @@ SAMPLER=$!
 trap 'kill "$SAMPLER" 2>/dev/null || true' EXIT
 
 note "work dir $WORK, $(nproc) cores, load $(load), results $RESULTS"
-note "busiest other processes at start:"
-ps -eo pid,ni,pcpu,rss,comm --sort=-pcpu | head -n 6 | sed 's/^/#   /' >&2
+note "busiest processes at start (top, one snapshot):"
+top -bn1 -o %CPU 2>/dev/null | sed -n '7,12p' | sed 's/^/#   /' >&2 || true
 
 # ---- movepress binary: build once, then time a private copy -------------------------------
 # Others may rebuild target/ while we measure; every timed run must use the same binary.
-if [ "$BUILD" = 1 ]; then
-  for attempt in 1 2 3; do
-    if (cd "$REPO" && cargo build --release --quiet); then break; fi
-    [ "$attempt" = 3 ] && { note "cargo build --release failed 3 times"; exit 1; }
-    note "cargo build failed (concurrent edits?); retrying in 60 s"; sleep 60
-  done
-fi
-REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(cd "$REPO" && git status --porcelain -- src Cargo.toml Cargo.lock build.rs themes 2>/dev/null)" ]; then
-  REV="$REV+dirty"
+if [ -n "${MOVEPRESS:-}" ]; then
+  BUILD=0
+  REV="${MOVEPRESS_REV:-$(basename "$MOVEPRESS")}"
+  SRC_BIN="$MOVEPRESS"
+else
+  if [ "$BUILD" = 1 ]; then
+    for attempt in 1 2 3; do
+      if (cd "$REPO" && cargo build --release --quiet); then break; fi
+      [ "$attempt" = 3 ] && { note "cargo build --release failed 3 times"; exit 1; }
+      note "cargo build failed (concurrent edits?); retrying in 60 s"; sleep 60
+    done
+  fi
+  REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  if [ -n "$(cd "$REPO" && git status --porcelain -- src Cargo.toml Cargo.lock build.rs themes 2>/dev/null)" ]; then
+    REV="$REV+dirty"
+  fi
+  SRC_BIN="$REPO/target/release/movepress"
 fi
 MP="$WORK/bin/movepress-$STAMP"
-cp "$REPO/target/release/movepress" "$MP"
+[ "$SRC_BIN" -ef "$MP" ] || cp "$SRC_BIN" "$MP"
 MP_VERSION="$("$MP" --version | awk '{print $2}') ($REV)"
 note "movepress $MP_VERSION, binary copied to $MP"
 
@@ -89,8 +101,6 @@ if ! command -v "$HUGO" >/dev/null 2>&1; then
 fi
 HUGO_VERSION="$("$HUGO" version | sed -E 's/^hugo v([^ +-]*).*/\1/')"
 note "hugo $HUGO_VERSION"
-
-BENCH=(python3 "$PERF_DIR/bench.py" -r "$RUNS" -w 1 --tmp "$WORK/out" --json "$RESULTS" --fresh-out --count-html)
 
 for N in $SIZES; do
   C="$WORK/corpus-$N-s$SEED${PLAIN:+-plain}"
@@ -112,13 +122,21 @@ for N in $SIZES; do
   note "movepress check N=$N: $(tail -n 1 "$CHECK_LOG")"
   settle
 
-  note "load before hugo N=$N: $(load)"
-  "${BENCH[@]}" --label "hugo N=$N" --meta tool=hugo --meta version="$HUGO_VERSION" --meta n="$N" \
-    --meta load_before="$(load)" -- "$HUGO" --quiet -s "$C/hugo" -d "{out}/site"
-  settle
-  note "load before movepress N=$N: $(load)"
-  "${BENCH[@]}" --label "movepress N=$N" --meta tool=movepress --meta version="$MP_VERSION" --meta n="$N" \
-    --meta load_before="$(load)" -- "$MP" build "$C/movepress" -o "{out}/site" --quiet
+  if [ "$SEQUENTIAL" = 1 ]; then
+    BENCH=(python3 "$PERF_DIR/bench.py" -r "$RUNS" -w 1 --tmp "$WORK/out" --json "$RESULTS" --fresh-out --count-html)
+    note "load before hugo N=$N: $(load)"
+    "${BENCH[@]}" --label "hugo N=$N" --meta tool=hugo --meta version="$HUGO_VERSION" --meta n="$N" \
+      --meta load_before="$(load)" -- "$HUGO" --quiet -s "$C/hugo" -d "{out}/site"
+    settle
+    note "load before movepress N=$N: $(load)"
+    "${BENCH[@]}" --label "movepress N=$N" --meta tool=movepress --meta version="$MP_VERSION" --meta n="$N" \
+      --meta load_before="$(load)" -- "$MP" build "$C/movepress" -o "{out}/site" --quiet
+  else
+    note "N=$N: hugo and movepress interleaved, 1 warm-up + $RUNS runs each, load $(load)"
+    python3 "$HERE/measure.py" -r "$RUNS" -w 1 --tmp "$WORK/out" --json "$RESULTS" --meta n="$N" \
+      --cmd "hugo N=$N" "tool=hugo,version=$HUGO_VERSION" -- "$HUGO" --quiet -s "$C/hugo" -d "{out}/site" \
+      --cmd "movepress N=$N" "tool=movepress,version=$MP_VERSION" -- "$MP" build "$C/movepress" -o "{out}/site" --quiet
+  fi
   settle
 done
 
@@ -129,14 +147,19 @@ note "load at end: $(load)"
 python3 - "$RESULTS" "$LOADLOG" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def ld(r):  # measure.py: mean (range) of the load before each timed run; bench.py: load before
+    if r.get("loads"):
+        l = r["loads"]
+        return f"{sum(l) / len(l):.1f} ({min(l):.1f}-{max(l):.1f})"
+    return r.get("load_before", "-").split()[0] if r.get("load_before") else "-"
 loads = [float(l.split()[1]) for l in open(sys.argv[2]) if len(l.split()) > 2]
-print("\n| tool | version | N | wall median s | wall min-max s | CPU s | peak RSS MiB | pages | pages/s | load before |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+print("\n| tool | version | N | wall median s | wall min-max s | CPU s | peak RSS MiB | pages | pages/s | files | output MiB | load (1 min) |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for r in rows:
     pages = r.get("pages") or 0
     print(f"| {r['tool']} | {r['version']} | {int(r['n']):,} | {r['wall_median']:.3f} | "
           f"{r['wall_min']:.2f}-{r['wall_max']:.2f} | {r['cpu_median']:.2f} | {r['peak_mb_median']:.0f} | "
-          f"{pages:,} | {pages / r['wall_median']:,.0f} | {r.get('load_before', '-')} |")
+          f"{pages:,} | {pages / r['wall_median']:,.0f} | {r.get('out_files', '-')} | {r.get('out_mb', '-')} | {ld(r)} |")
 by = {(r["tool"], r["n"]): r for r in rows}
 print()
 for n in sorted({r["n"] for r in rows}, key=int):

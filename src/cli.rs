@@ -45,11 +45,47 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Print one patient's handout for a program (or one exercise) as a PDF
+    Handout {
+        /// The program's slug (e.g. `daily-upper-back-mobility`), or an exercise's
+        program: String,
+        /// The site folder (the one with site.yaml)
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        site: PathBuf,
+        /// The patient's name, printed in the patient box
+        #[arg(long, value_name = "NAME")]
+        patient: Option<String>,
+        /// The date printed on the handout (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        date: Option<String>,
+        /// The clinician's name
+        #[arg(long, value_name = "NAME")]
+        clinician: Option<String>,
+        /// Notes for the patient, printed under their name
+        #[arg(long, value_name = "TEXT")]
+        notes: Option<String>,
+        /// Where to write the PDF [default: <program>.pdf in the current folder]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Body text at 16 pt instead of site.yaml's size
+        #[arg(long)]
+        large_print: bool,
+        /// Paper size, instead of site.yaml's
+        #[arg(long, value_enum, value_name = "SIZE")]
+        paper: Option<PaperSize>,
+    },
     /// Create a new site that builds with no errors
     New {
         /// The folder to create
         dir: PathBuf,
     },
+}
+
+/// Paper sizes for `handout --paper`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaperSize {
+    Letter,
+    A4,
 }
 
 /// How `check` prints problems.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod diagnostics;
 mod embedded;
+pub mod handout;
 pub mod images;
 pub mod markdown;
 pub mod model;
@@ -87,11 +88,12 @@ pub fn render_site(
     let theme = Theme::load(root, &site.config.theme)?;
     let static_artifacts = static_files(&site, &theme).map_err(|d| vec![d])?;
     let html_options = HtmlOptions {
-        handouts: false,
+        handouts: true,
         assets: render::views::assets(&static_artifacts),
     };
     let mut artifacts = render::html::render(&site, &theme, &html_options)?;
     let pages = artifacts.len();
+    artifacts.extend(handouts(&site)?);
     artifacts.push(render::meta::sitemap(&site));
     artifacts.push(render::meta::robots(&site));
     artifacts.extend(static_artifacts);
@@ -105,6 +107,37 @@ pub fn render_site(
             warnings,
         },
     ))
+}
+
+/// The printable handouts: `handouts/<program>.pdf` for every program and
+/// `handouts/exercises/<slug>.pdf` for every exercise, made in parallel.
+fn handouts(site: &Site) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    use rayon::prelude::*;
+    let options = render::pdf::HandoutOptions::from_site(site);
+    let programs = site.programs.par_iter().map(|p| {
+        render::pdf::program_handout(site, p, &options)
+            .map(|pdf| Artifact::new(format!("handouts/{}.pdf", p.slug), pdf))
+    });
+    let exercises = site.exercises.par_iter().map(|e| {
+        render::pdf::exercise_handout(site, e, &options)
+            .map(|pdf| Artifact::new(format!("handouts/exercises/{}.pdf", e.slug), pdf))
+    });
+    let results: Vec<_> = programs.chain(exercises).collect();
+    let mut artifacts = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(artifact) => artifacts.push(artifact),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(artifacts)
+    } else {
+        diagnostics::sort(&mut errors);
+        errors.dedup();
+        Err(errors)
+    }
 }
 
 /// The theme's static files, then the site's (which win), under `static/`.

@@ -76,6 +76,41 @@ fn main() -> ExitCode {
                 Err(errors) => fail(&errors, format, None),
             }
         }
+        Command::Handout {
+            program,
+            site,
+            patient,
+            date,
+            clinician,
+            notes,
+            output,
+            large_print,
+            paper,
+        } => {
+            let request = movepress::handout::Request {
+                site,
+                name: program,
+                patient: movepress::render::pdf::Patient {
+                    name: patient,
+                    date,
+                    clinician,
+                    notes,
+                },
+                output,
+                large_print,
+                paper: paper.map(|p| match p {
+                    cli::PaperSize::Letter => movepress::model::Paper::Letter,
+                    cli::PaperSize::A4 => movepress::model::Paper::A4,
+                }),
+            };
+            match movepress::handout::write(&request) {
+                Ok(written) => {
+                    eprintln!("wrote {}", written.display());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => fail(&errors, Format::Human, None),
+            }
+        }
         Command::New { dir } => match movepress::starter::create(&dir) {
             Ok(_) => {
                 eprintln!("created a new site in {}", dir.display());

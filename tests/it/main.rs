@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod handouts;
 mod invalid;
 mod never_panics;
 mod support;

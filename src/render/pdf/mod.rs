@@ -2,9 +2,38 @@
 //! pictures, cautions, notes, a QR code to each exercise's page, a tracking
 //! log, and the handout disclaimer with "Page N of M" on every page.
 //! printpdf is used here and nowhere else.
+//!
+//! How a handout is made, top to bottom: each part is laid out as a block of
+//! known height ([`layout`]); blocks are placed on pages, breaking only where
+//! they allow ([`pages`]); each page gets its header and footer; the fonts are
+//! cut down to the characters drawn ([`fonts`]); and the document is written
+//! through lopdf so that the same input always gives the same bytes ([`finish`]).
+
+mod block;
+mod finish;
+mod fonts;
+mod layout;
+mod pages;
+mod pictures;
+mod qr;
+mod style;
+mod text;
+mod tracking;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use printpdf::{
+    ExtendedGraphicsStateId, Op, PdfDocument, PdfFontHandle, PdfPage, TextItem, XObject,
+};
+
+pub use style::{Colour, Style};
 
 use crate::diagnostics::Diagnostic;
 use crate::model::{Exercise, Paper, Program, Site};
+use block::Block;
+use fonts::Face;
+use layout::{Ctx, MM};
+use pages::{Bookmark, Frame, Part};
 
 /// One patient's details, printed only into the PDF that `movepress handout` writes.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +55,11 @@ pub struct HandoutOptions {
     pub tracking_days: u32,
     /// `None` prints blank lines to write the name and date on.
     pub patient: Option<Patient>,
+    /// Colours; a theme may set its own.
+    pub style: Style,
+    /// The creation date written into the PDF, in seconds since 1970: taken
+    /// from `SOURCE_DATE_EPOCH`, never from the clock. `None` writes no date.
+    pub created: Option<i64>,
 }
 
 impl HandoutOptions {
@@ -36,18 +70,591 @@ impl HandoutOptions {
             font_size: site.config.handouts.font_size as f32,
             tracking_days: site.config.handouts.tracking_days,
             patient: None,
+            style: Style::default(),
+            created: std::env::var("SOURCE_DATE_EPOCH")
+                .ok()
+                .and_then(|s| s.trim().parse().ok()),
         }
     }
 }
 
 /// The handout of a program, as PDF bytes.
-pub fn program_handout(site: &Site, program: &Program, options: &HandoutOptions) -> Result<Vec<u8>, Vec<Diagnostic>> {
-    let _ = (site, program, options);
-    Err(vec![Diagnostic::error(&program.source, "handouts are not available yet")])
+pub fn program_handout(
+    site: &Site,
+    program: &Program,
+    options: &HandoutOptions,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let sheet = Sheet::of(options.paper);
+    let mut ctx = Ctx::new(site, options, sheet.content_width());
+    let furniture = Furniture::new(&mut ctx, &sheet, &program.title);
+    let mut parts = vec![
+        ctx.title(
+            "Home exercise program",
+            &program.title,
+            &program.summary,
+            program.frequency.as_deref(),
+            &program.source,
+        ),
+        ctx.patient(),
+    ]
+    .into_iter()
+    .map(Part::Fixed)
+    .collect::<Vec<_>>();
+    let mut intro = Vec::new();
+    let base = format!("{}programs/{}/", site.config.base_url, program.slug);
+    ctx.paras(
+        &program.intro.blocks,
+        &program.source,
+        &base,
+        ctx.width,
+        0.0,
+        &mut intro,
+    );
+    parts.extend(
+        ctx.para_blocks(&intro, ctx.size * 1.1)
+            .into_iter()
+            .map(Part::Fixed),
+    );
+
+    let mut rows = Vec::new();
+    for (i, step) in program.exercises.iter().enumerate() {
+        let Some(exercise) = site.exercise(&step.exercise) else {
+            ctx.errors.push(
+                Diagnostic::error(
+                    &program.source,
+                    format!(
+                        "the program lists `{}`, which is not an exercise",
+                        step.exercise
+                    ),
+                )
+                .hint("check the slug in `exercises:`"),
+            );
+            continue;
+        };
+        let mut dosage = step.dosage.clone();
+        if program.frequency.is_some() {
+            // The program says how often; an exercise's own "once a day" would contradict it.
+            dosage.frequency = None;
+        }
+        let note = step.note.as_deref().map(|n| (n, program.source.as_path()));
+        parts.push(ctx.exercise(Some(i + 1), exercise, &dosage, note));
+        rows.push(format!("{}. {}", i + 1, exercise.title));
+    }
+    let schedule = tracking::schedule(program.frequency.as_deref());
+    parts.extend(
+        tracking::blocks(
+            &rows,
+            schedule,
+            options.tracking_days,
+            ctx.width,
+            ctx.size,
+            &options.style,
+        )
+        .into_iter()
+        .map(Part::Fixed),
+    );
+    render(
+        ctx,
+        furniture,
+        parts,
+        &sheet,
+        &program.title,
+        &program.summary,
+    )
 }
 
 /// The one-exercise sheet, as PDF bytes.
-pub fn exercise_handout(site: &Site, exercise: &Exercise, options: &HandoutOptions) -> Result<Vec<u8>, Vec<Diagnostic>> {
-    let _ = (site, exercise, options);
-    Err(vec![Diagnostic::error(&exercise.source, "handouts are not available yet")])
+pub fn exercise_handout(
+    site: &Site,
+    exercise: &Exercise,
+    options: &HandoutOptions,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let sheet = Sheet::of(options.paper);
+    let mut ctx = Ctx::new(site, options, sheet.content_width());
+    let furniture = Furniture::new(&mut ctx, &sheet, &exercise.title);
+    let frequency = exercise.dosage.frequency.as_deref();
+    let mut parts = vec![
+        ctx.title(
+            "Home exercise",
+            &exercise.title,
+            &exercise.summary,
+            frequency,
+            &exercise.source,
+        ),
+        ctx.patient(),
+    ]
+    .into_iter()
+    .map(Part::Fixed)
+    .collect::<Vec<_>>();
+    let mut dosage = exercise.dosage.clone();
+    dosage.frequency = None;
+    parts.push(ctx.exercise(None, exercise, &dosage, None));
+    let schedule = tracking::schedule(frequency);
+    let rows = [exercise.title.clone()];
+    parts.extend(
+        tracking::blocks(
+            &rows,
+            schedule,
+            options.tracking_days,
+            ctx.width,
+            ctx.size,
+            &options.style,
+        )
+        .into_iter()
+        .map(Part::Fixed),
+    );
+    render(
+        ctx,
+        furniture,
+        parts,
+        &sheet,
+        &exercise.title,
+        &exercise.summary,
+    )
+}
+
+/// A sheet of paper and its margins, in points.
+#[derive(Debug, Clone, Copy)]
+struct Sheet {
+    width: f32,
+    height: f32,
+    side: f32,
+    top: f32,
+    bottom: f32,
+}
+
+impl Sheet {
+    fn of(paper: Paper) -> Self {
+        let (width, height) = match paper {
+            Paper::Letter => (215.9 * MM, 279.4 * MM),
+            Paper::A4 => (210.0 * MM, 297.0 * MM),
+        };
+        Sheet {
+            width,
+            height,
+            side: 16.0 * MM,
+            top: 13.0 * MM,
+            bottom: 11.0 * MM,
+        }
+    }
+
+    fn content_width(&self) -> f32 {
+        self.width - 2.0 * self.side
+    }
+}
+
+/// What every page carries: headers, the footer's disclaimer, and the frame
+/// they leave for the body.
+struct Furniture {
+    header: Block,
+    running: Block,
+    disclaimer: Vec<text::Line>,
+    frame: Frame,
+}
+
+impl Furniture {
+    fn new(ctx: &mut Ctx, sheet: &Sheet, title: &str) -> Self {
+        let header = ctx.header();
+        let running = ctx.running_header(title);
+        let disclaimer = ctx.disclaimer();
+        let footer_height = ctx.footer_height(&disclaimer);
+        let frame = Frame {
+            first_top: sheet.top + header.height + ctx.size * 0.6,
+            top: sheet.top + running.height + ctx.size * 0.4,
+            bottom: sheet.height - sheet.bottom - footer_height - ctx.size * 0.8,
+        };
+        Furniture {
+            header,
+            running,
+            disclaimer,
+            frame,
+        }
+    }
+}
+
+/// Pages, fonts, pictures and the final write.
+fn render(
+    mut ctx: Ctx,
+    furniture: Furniture,
+    parts: Vec<Part>,
+    sheet: &Sheet,
+    title: &str,
+    subject: &str,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let mut errors = std::mem::take(&mut ctx.errors);
+    errors.extend(ctx.missing_glyph_errors());
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let Furniture {
+        header,
+        running,
+        disclaimer,
+        frame,
+    } = furniture;
+    let mut laid = pages::paginate(parts, frame, &|title| ctx.continued(title));
+    // Room left on the last page becomes lined space for the patient's notes.
+    if let Some(last) = laid.last_mut() {
+        let bottom = last.last().map_or(frame.top, |(b, y)| y + b.height);
+        let top = bottom + ctx.size * 1.8;
+        if let Some(notes) = ctx.notes(frame.bottom - top) {
+            last.push((notes, top));
+        }
+    }
+    let count = laid.len();
+    let mut bookmarks = Vec::new();
+    let mut pdf_pages = Vec::with_capacity(count);
+    for (index, placed) in laid.into_iter().enumerate() {
+        let mut ops = Vec::new();
+        let head = if index == 0 {
+            header.clone()
+        } else {
+            running.clone()
+        };
+        pages::draw(&mut ops, head, sheet.side, sheet.top, sheet.height);
+        for (block, y) in placed {
+            for (name, top) in pages::draw(&mut ops, block, sheet.side, y, sheet.height) {
+                bookmarks.push(Bookmark {
+                    title: name,
+                    page: index,
+                    top: top + ctx.size,
+                });
+            }
+        }
+        let footer = ctx.footer(&disclaimer, index + 1, count);
+        let top = sheet.height - sheet.bottom - footer.height;
+        pages::draw(&mut ops, footer, sheet.side, top, sheet.height);
+        pdf_pages.push(PdfPage::new(
+            printpdf::Mm(sheet.width / MM),
+            printpdf::Mm(sheet.height / MM),
+            ops,
+        ));
+    }
+
+    let mut doc = PdfDocument::new(title);
+    doc.metadata.info.author = ctx.site.config.clinic.name.clone();
+    doc.metadata.info.subject = subject.to_string();
+    let used = characters(&pdf_pages);
+    for face in Face::ALL {
+        let font = face
+            .subset(used.get(&face).unwrap_or(&BTreeSet::new()))
+            .map_err(|e| vec![Diagnostic::error(ctx.site.root.join("fonts"), e)])?;
+        if let Some(font) = font {
+            doc.resources.fonts.map.insert(face.resource(), font);
+        }
+    }
+    doc.pages = pdf_pages;
+    for (id, image) in std::mem::take(&mut ctx.pictures.images) {
+        doc.resources.xobjects.map.insert(id, XObject::Image(image));
+    }
+    for (name, state) in std::mem::take(&mut ctx.pictures.states) {
+        doc.resources
+            .extgstates
+            .map
+            .insert(ExtendedGraphicsStateId(name), state);
+    }
+    let meta = finish::Meta {
+        language: &ctx.site.config.language,
+        created: ctx.options.created,
+        photographic: ctx.pictures.photographic,
+    };
+    finish::save(&doc, &meta, &bookmarks).map_err(|e| {
+        vec![Diagnostic::error(
+            crate::config::FILE,
+            format!("cannot write the handout: {e}"),
+        )]
+    })
+}
+
+/// The characters drawn in each face.
+fn characters(pages: &[PdfPage]) -> BTreeMap<Face, BTreeSet<char>> {
+    let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
+    for page in pages {
+        let mut face = None;
+        for op in &page.ops {
+            match op {
+                Op::SetFont {
+                    font: PdfFontHandle::External(id),
+                    ..
+                } => face = Face::ALL.into_iter().find(|f| f.resource() == *id),
+                Op::ShowText { items } => {
+                    if let Some(face) = face {
+                        let set = used.entry(face).or_default();
+                        for item in items {
+                            if let TextItem::Text(text) = item {
+                                set.extend(text.chars());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::markdown::{self, MarkdownOptions};
+    use crate::model::{
+        Clinic, Config, Disclaimers, Dosage, HandoutSettings, Image, MarkdownSettings,
+        ProgramExercise,
+    };
+
+    const EXERCISE: &str = "---\ntitle: Wall Angel\nsummary: Slide your arms up a wall.\n---\n1. Stand with your back to a wall.\n2. Slide your arms up **slowly**, then down.\n";
+
+    /// A small site in a temporary folder: one exercise with a picture, one program.
+    fn site(title: &str, source: &str) -> (tempfile::TempDir, Site) {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("content/exercises")).unwrap();
+        std::fs::create_dir_all(root.path().join("static/images")).unwrap();
+        std::fs::write(root.path().join("content/exercises/wall-angel.md"), source).unwrap();
+        std::fs::write(
+            root.path().join("static/images/wall-angel.svg"),
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><path d="M5 25H35" stroke="#1f3b4d" stroke-width="3"/></svg>"##,
+        )
+        .unwrap();
+        let body = source.splitn(3, "---\n").nth(2).unwrap_or("");
+        let exercise = Exercise {
+            slug: "wall-angel".into(),
+            title: title.into(),
+            summary: "Slide your arms up a wall.".into(),
+            regions: vec![],
+            focus: vec![],
+            position: None,
+            equipment: vec![],
+            difficulty: None,
+            dosage: Dosage {
+                reps: Some(10),
+                frequency: Some("twice a day".into()),
+                ..Dosage::default()
+            },
+            cautions: vec!["Stop if your shoulders pinch.".into()],
+            images: vec![Image {
+                src: "images/wall-angel.svg".into(),
+                alt: "A person against a wall".into(),
+                caption: Some("Arms up the wall.".into()),
+                width: None,
+                height: None,
+            }],
+            video: None,
+            related: vec![],
+            updated: None,
+            draft: false,
+            body: markdown::parse(body, MarkdownOptions::default()),
+            source: "content/exercises/wall-angel.md".into(),
+        };
+        let program = Program {
+            slug: "mornings".into(),
+            title: "Mornings".into(),
+            summary: "Two minutes.".into(),
+            frequency: Some("three times a week".into()),
+            intro: markdown::parse("Do it *gently*.", MarkdownOptions::default()),
+            exercises: vec![ProgramExercise {
+                exercise: "wall-angel".into(),
+                dosage: exercise.dosage.clone(),
+                note: Some("Keep your chin tucked.".into()),
+            }],
+            updated: None,
+            draft: false,
+            source: "content/programs/mornings.yaml".into(),
+        };
+        let config = Config {
+            title: "Clinic".into(),
+            description: String::new(),
+            base_url: "https://example.org/".into(),
+            language: "en-CA".into(),
+            theme: "clinic".into(),
+            clinic: Clinic {
+                name: "Test Clinic".into(),
+                phone: Some("555-0100".into()),
+                ..Clinic::default()
+            },
+            disclaimers: Disclaimers {
+                site: "Site.".into(),
+                handout: "General guidance only.".into(),
+            },
+            handouts: HandoutSettings {
+                paper: Paper::A4,
+                font_size: 12,
+                tracking_days: 14,
+            },
+            markdown: MarkdownSettings::default(),
+        };
+        let site = Site {
+            root: root.path().to_path_buf(),
+            config,
+            exercises: vec![exercise],
+            programs: vec![program],
+            pages: vec![],
+            static_files: vec![],
+        };
+        (root, site)
+    }
+
+    fn options(site: &Site) -> HandoutOptions {
+        HandoutOptions {
+            created: None,
+            ..HandoutOptions::from_site(site)
+        }
+    }
+
+    #[test]
+    fn same_input_gives_the_same_bytes() {
+        let (_dir, site) = site("Wall Angel", EXERCISE);
+        let mut options = options(&site);
+        options.patient = Some(Patient {
+            name: Some("Zoë Müller-O’Brien".into()),
+            ..Patient::default()
+        });
+        let one = program_handout(&site, &site.programs[0], &options).unwrap();
+        let two = std::thread::spawn({
+            let site = site.clone();
+            let options = options.clone();
+            move || program_handout(&site, &site.programs[0], &options).unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(one, two);
+        assert!(one.starts_with(b"%PDF-1.7"));
+    }
+
+    #[test]
+    fn writes_language_outline_and_subset_fonts() {
+        let (_dir, site) = site("Wall Angel", EXERCISE);
+        let bytes = program_handout(&site, &site.programs[0], &options(&site)).unwrap();
+        let doc = lopdf::Document::load_mem(&bytes).unwrap();
+        let catalog = doc.catalog().unwrap();
+        assert_eq!(catalog.get(b"Lang").unwrap().as_str().unwrap(), b"en-CA");
+        assert_eq!(
+            catalog.get(b"PageMode").unwrap().as_name().unwrap(),
+            b"UseOutlines"
+        );
+        let outlines = doc
+            .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
+            .unwrap();
+        assert_eq!(outlines.get(b"Count").unwrap().as_i64().unwrap(), 1);
+        let info = doc
+            .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+            .unwrap();
+        assert!(!info.has(b"CreationDate"));
+        assert!(!info.has(b"GTS_PDFXVersion"));
+        let fonts: Vec<String> = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_dict().ok())
+            .filter(|d| d.has_type(b"FontDescriptor"))
+            .map(|d| {
+                String::from_utf8_lossy(d.get(b"FontName").unwrap().as_name().unwrap()).into_owned()
+            })
+            .collect();
+        assert!(!fonts.is_empty());
+        assert!(
+            fonts.iter().all(|f| f.len() > 7 && f.as_bytes()[6] == b'+'),
+            "{fonts:?}"
+        );
+        assert!(bytes.len() < 60_000, "{}", bytes.len());
+    }
+
+    #[test]
+    fn dates_come_only_from_the_options() {
+        let (_dir, site) = site("Wall Angel", EXERCISE);
+        let mut options = options(&site);
+        options.created = Some(1_763_683_200);
+        let bytes = exercise_handout(&site, &site.exercises[0], &options).unwrap();
+        let doc = lopdf::Document::load_mem(&bytes).unwrap();
+        let info = doc
+            .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+            .unwrap();
+        assert_eq!(
+            info.get(b"CreationDate").unwrap().as_str().unwrap(),
+            b"D:20251121000000Z"
+        );
+    }
+
+    #[test]
+    fn a_character_the_font_lacks_is_an_error_at_its_line() {
+        let source = EXERCISE.replace("**slowly**", "**slowly** 🙂");
+        let (_dir, site) = site("Wall Angel", &source);
+        let errors = exercise_handout(&site, &site.exercises[0], &options(&site)).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let error = &errors[0];
+        assert_eq!(error.file, Path::new("content/exercises/wall-angel.md"));
+        assert!(error.message.contains("U+1F642"), "{}", error.message);
+        assert_eq!((error.line, error.column), (6, 34));
+    }
+
+    #[test]
+    fn a_patient_name_the_font_lacks_names_the_option() {
+        let (_dir, site) = site("Wall Angel", EXERCISE);
+        let mut options = options(&site);
+        options.patient = Some(Patient {
+            name: Some("王小明".into()),
+            ..Patient::default()
+        });
+        let errors = program_handout(&site, &site.programs[0], &options).unwrap_err();
+        assert!(
+            errors.iter().all(|e| e.file == Path::new("--patient")),
+            "{errors:?}"
+        );
+        assert_eq!(errors.len(), 3);
+    }
+
+    fn pages(bytes: &[u8]) -> usize {
+        lopdf::Document::load_mem(bytes).unwrap().get_pages().len()
+    }
+
+    #[test]
+    fn an_exercise_taller_than_a_page_breaks_between_steps() {
+        let steps: String = (1..=30)
+            .map(|i| format!("{i}. Step {i}: move slowly and carefully, breathing out as you go, and stop if anything hurts.\n"))
+            .collect();
+        let source = format!("---\ntitle: Wall Angel\n---\n{steps}");
+        let (_dir, site) = site("Wall Angel", &source);
+        let mut options = options(&site);
+        options.font_size = 16.0;
+        let bytes = exercise_handout(&site, &site.exercises[0], &options).unwrap();
+        assert!(pages(&bytes) >= 3, "{}", pages(&bytes));
+    }
+
+    #[test]
+    fn an_exercise_without_numbered_steps_prints_its_text() {
+        let source = "---\ntitle: Wall Angel\n---\nStand tall against a wall.\n\n- Breathe.\n";
+        let (_dir, mut site) = site("Wall Angel", source);
+        site.exercises[0].images.clear();
+        site.exercises[0].cautions.clear();
+        let bytes = exercise_handout(&site, &site.exercises[0], &options(&site)).unwrap();
+        assert_eq!(pages(&bytes), 1);
+    }
+
+    #[test]
+    fn a_missing_picture_is_an_error_naming_the_exercise() {
+        let (_dir, mut site) = site("Wall Angel", EXERCISE);
+        site.exercises[0].images[0].src = "images/nowhere.svg".into();
+        let errors = exercise_handout(&site, &site.exercises[0], &options(&site)).unwrap_err();
+        assert_eq!(errors[0].file, Path::new("content/exercises/wall-angel.md"));
+        assert!(
+            errors[0].message.contains("static/images/nowhere.svg"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn letter_and_a4_pages_have_their_sizes() {
+        let (_dir, site) = site("Wall Angel", EXERCISE);
+        for (paper, width) in [(Paper::Letter, 612), (Paper::A4, 595)] {
+            let mut options = options(&site);
+            options.paper = paper;
+            let bytes = exercise_handout(&site, &site.exercises[0], &options).unwrap();
+            let doc = lopdf::Document::load_mem(&bytes).unwrap();
+            let page = doc.get_dictionary(doc.page_iter().next().unwrap()).unwrap();
+            let media = page.get(b"MediaBox").unwrap().as_array().unwrap();
+            assert_eq!(media[2].as_float().unwrap().round() as i32, width);
+        }
+    }
 }
