@@ -56,7 +56,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_PERF = "/work/shared/tools/perf"
+# The shared harness lives beside the checkout: ../shared/tools/perf.
+DEFAULT_PERF = os.environ.get(
+    "PERF_DIR",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tools", "perf"),
+)
 
 
 def load_perf(perf_dir):

@@ -20,7 +20,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-PERF_DIR="${PERF_DIR:-/work/shared/tools/perf}"
+PERF_DIR="${PERF_DIR:-$(cd "$(dirname "$0")/../../shared/tools/perf" 2>/dev/null && pwd)}"
 WORK="${BENCH_DIR:-/tmp/movepress-bench}"
 SIZES="1000 10000"
 RUNS=5
