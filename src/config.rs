@@ -39,6 +39,18 @@ struct RawConfig {
     /// Markdown options.
     #[serde(default)]
     markdown: Option<RawMarkdown>,
+    /// Exercise videos.
+    #[serde(default)]
+    videos: Option<RawVideos>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVideos {
+    /// Show YouTube and Vimeo videos in the page (youtube-nocookie.com,
+    /// Vimeo with do-not-track) instead of only a link. Default `false`:
+    /// nothing loads from a third party unless the site turns this on.
+    embed: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -274,6 +286,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
 
+    let embed_videos = raw.videos.and_then(|v| v.embed).unwrap_or(false);
     let markdown = MarkdownSettings {
         allow_html: raw.markdown.and_then(|m| m.allow_html).unwrap_or(false),
     };
@@ -289,6 +302,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
             disclaimers,
             handouts,
             markdown,
+            embed_videos,
         })
     } else {
         Err(errors)

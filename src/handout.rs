@@ -36,7 +36,8 @@ pub fn write(request: &Request) -> Result<PathBuf, Vec<Diagnostic>> {
     check_patient(&request.patient)?;
 
     let (site, _warnings) = content::load(&request.site, LoadOptions::default())?;
-    let mut options = HandoutOptions::from_site(&site);
+    let look = crate::render::theme::handout_look(&request.site, &site.config.theme)?;
+    let mut options = HandoutOptions::from_site(&site).with_look(&look);
     if let Some(paper) = request.paper {
         options.paper = paper;
     }

@@ -93,9 +93,11 @@ pub fn render_site(
     };
     let mut artifacts = render::html::render(&site, &theme, &html_options)?;
     let pages = artifacts.len();
-    artifacts.extend(handouts(&site)?);
+    artifacts.extend(handouts(&site, &theme.handout)?);
     artifacts.push(render::meta::sitemap(&site));
     artifacts.push(render::meta::robots(&site));
+    artifacts.push(render::meta::feed(&site));
+    artifacts.push(render::search::index(&site));
     artifacts.extend(static_artifacts);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     let files = artifacts.len();
@@ -111,9 +113,12 @@ pub fn render_site(
 
 /// The printable handouts: `handouts/<program>.pdf` for every program and
 /// `handouts/exercises/<slug>.pdf` for every exercise, made in parallel.
-fn handouts(site: &Site) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+fn handouts(
+    site: &Site,
+    look: &render::theme::HandoutLook,
+) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     use rayon::prelude::*;
-    let options = render::pdf::HandoutOptions::from_site(site);
+    let options = render::pdf::HandoutOptions::from_site(site).with_look(look);
     let programs = site.programs.par_iter().map(|p| {
         render::pdf::program_handout(site, p, &options)
             .map(|pdf| Artifact::new(format!("handouts/{}.pdf", p.slug), pdf))

@@ -17,6 +17,9 @@ pub struct Site {
     pub pages: Vec<Page>,
     /// Files under static/, relative to it, sorted.
     pub static_files: Vec<PathBuf>,
+    /// Internal link targets: source path under content/ (`exercises/cat-cow.md`)
+    /// -> site-relative address (`exercises/cat-cow/`).
+    pub links: std::collections::BTreeMap<String, String>,
 }
 
 /// site.yaml, checked.
@@ -32,6 +35,8 @@ pub struct Config {
     pub disclaimers: Disclaimers,
     pub handouts: HandoutSettings,
     pub markdown: MarkdownSettings,
+    /// Embed YouTube and Vimeo videos (privacy-friendly players) instead of linking them.
+    pub embed_videos: bool,
 }
 
 /// The clinic behind the site, shown in headers and footers.

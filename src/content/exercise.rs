@@ -87,6 +87,8 @@ pub struct ParsedExercise {
     pub slug_position: (usize, usize),
     pub related: Vec<SlugRef>,
     pub images: Vec<ImageRef>,
+    /// `@/...` links in the body.
+    pub links: Vec<crate::content::links::LinkRef>,
 }
 
 /// Parses one exercise file. `file` is relative to the site folder.
@@ -228,6 +230,7 @@ pub fn parse(
         return Err(check.errors);
     }
     let body = markdown::parse(front.body, options);
+    let links = crate::content::links::in_body(&body, source, source.len() - front.body.len());
     Ok(ParsedExercise {
         exercise: Exercise {
             slug,
@@ -251,6 +254,7 @@ pub fn parse(
         slug_position,
         related,
         images: image_refs,
+        links,
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod exercise;
+pub mod links;
 pub mod page;
 pub mod program;
 pub mod yaml;
@@ -118,7 +119,7 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
 struct Parsed {
     exercises: Vec<exercise::ParsedExercise>,
     programs: Vec<program::ParsedProgram>,
-    pages: Vec<(Page, (usize, usize))>,
+    pages: Vec<page::ParsedPage>,
     static_files: Vec<PathBuf>,
     /// File stems of exercise files that had errors.
     broken: Vec<String>,
@@ -153,10 +154,10 @@ fn assemble(
     check_unique(&program_slugs, "program", diagnostics);
     let page_slugs: Vec<_> = pages
         .iter()
-        .map(|(p, pos)| (&p.slug, &p.source, *pos))
+        .map(|(p, pos, _)| (&p.slug, &p.source, *pos))
         .collect();
     check_unique(&page_slugs, "page", diagnostics);
-    for (page, position) in &pages {
+    for (page, position, _) in &pages {
         if RESERVED.contains(&page.slug.as_str()) {
             diagnostics.push(
                 Diagnostic::error(
@@ -283,7 +284,67 @@ fn assemble(
             .hint(problem.hint()),
         );
     }
-    let mut pages: Vec<Page> = pages.into_iter().map(|(p, _)| p).collect();
+    // Internal links: every published source file has an address.
+    let mut links: BTreeMap<String, String> = BTreeMap::new();
+    for e in &out_exercises {
+        links.insert(
+            content_key(&e.source),
+            crate::render::views::exercise_url(&e.slug),
+        );
+    }
+    for p in &out_programs {
+        links.insert(
+            content_key(&p.source),
+            crate::render::views::program_url(&p.slug),
+        );
+    }
+    for (p, _, _) in &pages {
+        links.insert(content_key(&p.source), format!("{}/", p.slug));
+    }
+    let all_sources: Vec<String> = exercises
+        .iter()
+        .map(|e| content_key(&e.exercise.source))
+        .chain(programs.iter().map(|p| content_key(&p.program.source)))
+        .collect();
+    let written = exercises
+        .iter()
+        .filter(|e| options.drafts || !e.exercise.draft)
+        .map(|e| (&e.exercise.source, &e.links))
+        .chain(
+            programs
+                .iter()
+                .filter(|p| options.drafts || !p.program.draft)
+                .map(|p| (&p.program.source, &p.links)),
+        )
+        .chain(pages.iter().map(|(p, _, l)| (&p.source, l)));
+    for (file, refs) in written {
+        for r in refs.iter().filter(|r| !links.contains_key(&r.target)) {
+            let source = source_of(file);
+            let known: Vec<&str> = links.keys().map(String::as_str).collect();
+            let hint = if all_sources.contains(&r.target) {
+                "that file is a draft: publish it (remove `draft: true`) or build with `--drafts`"
+                    .to_string()
+            } else {
+                match yaml::closest(&r.target, &known) {
+                    Some(best) => format!("did you mean `@/{best}`?"),
+                    None => {
+                        "write the path of a file under content/, e.g. `@/exercises/cat-cow.md`"
+                            .to_string()
+                    }
+                }
+            };
+            diagnostics.push(
+                Diagnostic::error(
+                    file,
+                    format!("the link target `@/{}` does not exist", r.target),
+                )
+                .at(&source, r.line, r.column)
+                .hint(hint),
+            );
+        }
+    }
+
+    let mut pages: Vec<Page> = pages.into_iter().map(|(p, _, _)| p).collect();
     pages.sort_by(|a, b| a.slug.cmp(&b.slug));
     out_programs.sort_by(|a, b| a.slug.cmp(&b.slug));
     Some(Site {
@@ -293,7 +354,14 @@ fn assemble(
         programs: out_programs,
         pages,
         static_files,
+        links,
     })
+}
+
+/// A source file as internal links name it: its path under content/.
+fn content_key(source: &Path) -> String {
+    let text = crate::diagnostics::display_path(source);
+    text.strip_prefix("content/").unwrap_or(&text).to_string()
 }
 
 /// Slugs a free page may not take: the site's own sections and files.

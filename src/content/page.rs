@@ -24,11 +24,15 @@ struct RawPage {
 }
 
 /// Parses one page file. `file` is relative to the site folder.
+/// Parses one page file. `file` is relative to the site folder.
+/// A page with where its slug was written and its `@/...` links.
+pub type ParsedPage = (Page, (usize, usize), Vec<crate::content::links::LinkRef>);
+
 pub fn parse(
     file: &Path,
     source: &str,
     options: MarkdownOptions,
-) -> Result<(Page, (usize, usize)), Vec<Diagnostic>> {
+) -> Result<ParsedPage, Vec<Diagnostic>> {
     let front = yaml::split_front_matter(file, source).map_err(|d| vec![d])?;
     if front.yaml.trim().is_empty() {
         return Err(vec![
@@ -50,14 +54,17 @@ pub fn parse(
     if !check.errors.is_empty() {
         return Err(check.errors);
     }
+    let body = markdown::parse(front.body, options);
+    let links = crate::content::links::in_body(&body, source, source.len() - front.body.len());
     Ok((
         Page {
             slug,
             title,
             summary,
-            body: markdown::parse(front.body, options),
+            body,
             source: file.to_path_buf(),
         },
         position,
+        links,
     ))
 }

@@ -24,7 +24,7 @@ struct RawProgram {
     /// How often to do the whole routine, e.g. "once a day"; sizes the tracking log.
     frequency: Option<Spanned<String>>,
     /// Markdown shown above the exercises.
-    intro: Option<String>,
+    intro: Option<Spanned<String>>,
     /// The exercises, in order (at least one).
     exercises: Option<Spanned<Vec<RawStep>>>,
     /// Last reviewed, `YYYY-MM-DD`.
@@ -59,6 +59,8 @@ pub struct ParsedProgram {
     pub program: Program,
     pub slug_position: (usize, usize),
     pub steps: Vec<ParsedStep>,
+    /// `@/...` links in the intro.
+    pub links: Vec<crate::content::links::LinkRef>,
 }
 
 /// Parses one program file. `file` is relative to the site folder.
@@ -123,6 +125,16 @@ pub fn parse(
     if !check.errors.is_empty() {
         return Err(check.errors);
     }
+    let (intro, links) = match &raw.intro {
+        Some(text) => {
+            let intro = markdown::parse(&text.value, options);
+            let links = crate::content::links::in_value(&intro, &text.value, &|line, column| {
+                intro_position(source, text, line, column)
+            });
+            (intro, links)
+        }
+        None => (markdown::Document::default(), Vec::new()),
+    };
     Ok(ParsedProgram {
         program: Program {
             slug,
@@ -132,7 +144,7 @@ pub fn parse(
                 .frequency
                 .map(|f| f.value.trim().to_string())
                 .filter(|f| !f.is_empty()),
-            intro: markdown::parse(raw.intro.as_deref().unwrap_or(""), options),
+            intro,
             exercises: Vec::new(),
             updated,
             draft: raw.draft,
@@ -140,5 +152,45 @@ pub fn parse(
         },
         slug_position,
         steps,
+        links,
     })
+}
+
+/// Where line `line`, column `column` of the intro's text is in the file.
+/// A block scalar (`intro: |`) holds its text on the following, indented
+/// lines; the value's position may point at the indicator or at the text.
+fn intro_position(
+    source: &str,
+    intro: &Spanned<String>,
+    line: usize,
+    column: usize,
+) -> (usize, usize) {
+    let (value_line, value_column) = yaml::position(intro, 1);
+    let text_of = |n: usize| source.lines().nth(n.saturating_sub(1)).unwrap_or("");
+    let is_indicator = |n: usize| {
+        let t = text_of(n).trim_end();
+        t.ends_with(['|', '>'])
+            || t.ends_with("|-")
+            || t.ends_with("|+")
+            || t.ends_with(">-")
+            || t.ends_with(">+")
+    };
+    let first_text_line = if is_indicator(value_line) {
+        value_line + 1
+    } else if value_line > 1 && is_indicator(value_line - 1) {
+        value_line
+    } else {
+        // A plain or quoted scalar on the key's line.
+        return (
+            value_line + line - 1,
+            if line == 1 {
+                value_column + column - 1
+            } else {
+                column
+            },
+        );
+    };
+    let file_line = first_text_line + line - 1;
+    let indent = text_of(file_line).chars().take_while(|c| *c == ' ').count();
+    (file_line, indent + column)
 }

@@ -275,6 +275,22 @@ fn render_job(
             url: job.url.clone(),
             permalink: format!("{}{}", site.config.base_url, job.url),
             kind: job.kind,
+            og_type: match job.data {
+                Data::Exercise(_) | Data::Program(_) => "article",
+                _ => "website",
+            },
+            image: match job.data {
+                Data::Exercise(i) => site.exercises[i]
+                    .images
+                    .first()
+                    .map(|image| format!("{}static/{}", site.config.base_url, image.src)),
+                _ => None,
+            },
+            json_ld: match job.data {
+                Data::Exercise(i) => Some(views::exercise_json_ld(site, &site.exercises[i])),
+                Data::Program(i) => Some(views::program_json_ld(site, &site.programs[i])),
+                _ => None,
+            },
         },
         root,
         assets: &options.assets,
@@ -293,7 +309,13 @@ fn render_job(
         Data::Exercise(i) => {
             ctx.insert(
                 "exercise",
-                &views::exercise_view(site, &site.exercises[*i], counts, options.handouts),
+                &views::exercise_view(
+                    site,
+                    &site.exercises[*i],
+                    counts,
+                    options.handouts,
+                    &shared.root,
+                ),
             );
         }
         Data::Programs => {
@@ -302,7 +324,7 @@ fn render_job(
         Data::Program(i) => {
             ctx.insert(
                 "program",
-                &views::program_view(site, &site.programs[*i], options.handouts),
+                &views::program_view(site, &site.programs[*i], options.handouts, &shared.root),
             );
         }
         Data::Taxonomy(t) => {
@@ -339,7 +361,9 @@ fn render_job(
                 &Content {
                     title: &page.title,
                     summary: &page.summary,
-                    body_html: markdown::to_html(&page.body, &|h| h.to_string()),
+                    body_html: markdown::to_html(&page.body, &|h| {
+                        crate::content::links::rewrite(h, &site.links, &shared.root)
+                    }),
                 },
             );
         }

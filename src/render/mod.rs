@@ -4,6 +4,7 @@
 pub mod html;
 pub mod meta;
 pub mod pdf;
+pub mod search;
 pub mod theme;
 pub mod views;
 

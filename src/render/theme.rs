@@ -16,6 +16,200 @@ pub struct Theme {
     sources: BTreeMap<String, String>,
     /// The theme's static files (relative path, bytes), published under static/.
     pub static_files: Vec<(String, Vec<u8>)>,
+    /// How the theme wants handouts printed.
+    pub handout: HandoutLook,
+}
+
+/// A theme's look for the PDF handouts, from `handout:` in theme.yaml, so
+/// that web and print match.
+#[derive(Debug, Clone, Default)]
+pub struct HandoutLook {
+    pub style: crate::render::pdf::Style,
+    /// The smallest body size the theme allows, in points.
+    pub min_font_size: f32,
+}
+
+/// theme.yaml. The doc comments are the reference.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    /// The theme's name.
+    #[allow(dead_code)]
+    name: Option<String>,
+    /// One sentence about the theme.
+    #[allow(dead_code)]
+    description: Option<String>,
+    /// Another theme (built-in or in themes/) whose files this one starts from.
+    extends: Option<crate::content::yaml::Spanned<String>>,
+    /// Colours and the smallest body size of the PDF handouts.
+    handout: Option<HandoutFile>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandoutFile {
+    text: Option<crate::content::yaml::Spanned<String>>,
+    muted: Option<crate::content::yaml::Spanned<String>>,
+    accent: Option<crate::content::yaml::Spanned<String>>,
+    accent_tint: Option<crate::content::yaml::Spanned<String>>,
+    caution: Option<crate::content::yaml::Spanned<String>>,
+    caution_tint: Option<crate::content::yaml::Spanned<String>>,
+    rule: Option<crate::content::yaml::Spanned<String>>,
+    /// Body text size floor in points (12 to 20).
+    min_font_size: Option<crate::content::yaml::Spanned<i64>>,
+}
+
+/// One theme's files: (path inside the theme folder, file it came from, bytes).
+type ThemeFiles = Vec<(String, PathBuf, Vec<u8>)>;
+
+/// The theme and the themes it extends, parents first, with the combined
+/// handout look (a child's keys win).
+fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<Diagnostic>> {
+    let mut chain: Vec<ThemeFiles> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut current = name.to_string();
+    let mut yamls: Vec<(PathBuf, String)> = Vec::new();
+    loop {
+        if names.contains(&current) {
+            return Err(vec![
+                Diagnostic::error(
+                    crate::config::FILE,
+                    format!(
+                        "the themes extend each other in a loop: {} -> {current}",
+                        names.join(" -> ")
+                    ),
+                )
+                .hint("remove `extends:` from one theme.yaml"),
+            ]);
+        }
+        let files = theme_files(root, &current)?;
+        names.push(current.clone());
+        let yaml = files
+            .iter()
+            .find(|(p, _, _)| p == "theme.yaml")
+            .map(|(_, o, b)| (o.clone(), String::from_utf8_lossy(b).into_owned()));
+        let parent = match &yaml {
+            Some((origin, text)) if !text.trim().is_empty() => {
+                let file: ThemeFile =
+                    crate::content::yaml::parse(origin, text, text, 1).map_err(|d| vec![d])?;
+                yamls.push((origin.clone(), text.clone()));
+                file.extends.map(|e| e.value)
+            }
+            _ => None,
+        };
+        chain.push(files);
+        match parent {
+            Some(parent) => current = parent,
+            None => break,
+        }
+    }
+    chain.reverse();
+    yamls.reverse();
+    let mut look = HandoutLook {
+        style: crate::render::pdf::Style::default(),
+        min_font_size: 12.0,
+    };
+    let mut errors = Vec::new();
+    for (origin, text) in &yamls {
+        let Ok(file) = crate::content::yaml::parse::<ThemeFile>(origin, text, text, 1) else {
+            continue;
+        };
+        let Some(h) = file.handout else { continue };
+        let s = &mut look.style;
+        for (value, slot) in [
+            (&h.text, &mut s.text),
+            (&h.muted, &mut s.muted),
+            (&h.accent, &mut s.accent),
+            (&h.accent_tint, &mut s.accent_tint),
+            (&h.caution, &mut s.caution),
+            (&h.caution_tint, &mut s.caution_tint),
+            (&h.rule, &mut s.rule),
+        ] {
+            if let Some(v) = value {
+                match crate::render::pdf::Colour::from_hex(&v.value) {
+                    Some(colour) => *slot = colour,
+                    None => {
+                        let (line, col) = crate::content::yaml::position(v, 1);
+                        errors.push(
+                            Diagnostic::error(origin, format!("`{}` is not a colour", v.value))
+                                .at(text, line, col)
+                                .hint("write a colour as `\"#1f3b4d\"` (in quotes)"),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(size) = &h.min_font_size {
+            if (12..=20).contains(&size.value) {
+                look.min_font_size = size.value as f32;
+            } else {
+                let (line, col) = crate::content::yaml::position(size, 1);
+                errors.push(
+                    Diagnostic::error(
+                        origin,
+                        format!("`min_font_size` is {}, which is out of range", size.value),
+                    )
+                    .at(text, line, col)
+                    .hint("use a whole number from 12 to 20"),
+                );
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((chain, look))
+    } else {
+        Err(errors)
+    }
+}
+
+/// The handout look of a theme, without loading its templates (for `movepress handout`).
+pub fn handout_look(root: &Path, name: &str) -> Result<HandoutLook, Vec<Diagnostic>> {
+    chain(root, name).map(|(_, look)| look)
+}
+
+/// A theme's own files: from themes/<name>/ in the site, else built in.
+fn theme_files(root: &Path, name: &str) -> Result<ThemeFiles, Vec<Diagnostic>> {
+    let base = PathBuf::from("themes").join(name);
+    if root.join(&base).is_dir() {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        read_folder(root, &base, &mut errors, |rel, origin, bytes| {
+            files.push((rel, origin, bytes))
+        });
+        return if errors.is_empty() {
+            Ok(files)
+        } else {
+            Err(errors)
+        };
+    }
+    let files = crate::embedded::theme_files(name);
+    if files.is_empty() {
+        let mut known = crate::embedded::theme_names();
+        known.sort();
+        let hint = match crate::content::yaml::closest(name, &known) {
+            Some(best) => format!(
+                "did you mean `{best}`? Built-in themes: {}",
+                known.join(", ")
+            ),
+            None => format!(
+                "use a built-in theme ({}) or add a folder themes/{name}/",
+                known.join(", ")
+            ),
+        };
+        return Err(vec![
+            Diagnostic::error(crate::config::FILE, format!("unknown theme `{name}`")).hint(hint),
+        ]);
+    }
+    Ok(files
+        .into_iter()
+        .map(|(path, bytes)| {
+            (
+                path.to_string(),
+                PathBuf::from(format!("(built-in theme {name})/{path}")),
+                bytes.to_vec(),
+            )
+        })
+        .collect())
 }
 
 /// The context a template is rendered with (built by the views module).
@@ -32,56 +226,23 @@ impl Theme {
     /// site's templates/ overrides.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut templates: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
-        let mut static_files = Vec::new();
+        let mut static_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let mut errors = Vec::new();
-        let disk = root.join("themes").join(name);
-        if disk.is_dir() {
-            let base = PathBuf::from("themes").join(name);
-            read_folder(
-                root,
-                &base.join("templates"),
-                &mut errors,
-                |rel, origin, bytes| {
-                    templates.insert(rel, (origin, String::from_utf8_lossy(&bytes).into_owned()));
-                },
-            );
-            read_folder(root, &base.join("static"), &mut errors, |rel, _, bytes| {
-                static_files.push((rel, bytes))
-            });
-        } else {
-            let files = crate::embedded::theme_files(name);
-            if files.is_empty() {
-                let mut known = crate::embedded::theme_names();
-                let hint = match crate::content::yaml::closest(name, &known) {
-                    Some(best) => format!(
-                        "did you mean `{best}`? Built-in themes: {}",
-                        known.join(", ")
-                    ),
-                    None => {
-                        known.sort();
-                        format!(
-                            "use a built-in theme ({}) or add a folder themes/{name}/",
-                            known.join(", ")
-                        )
-                    }
-                };
-                return Err(vec![
-                    Diagnostic::error(crate::config::FILE, format!("unknown theme `{name}`"))
-                        .hint(hint),
-                ]);
-            }
-            for (path, bytes) in files {
+        let (chain, handout) = chain(root, name)?;
+        // Parents first: a theme's files win over those of the theme it extends.
+        for files in chain {
+            for (path, origin, bytes) in files {
                 if let Some(rel) = path.strip_prefix("templates/") {
-                    let origin = PathBuf::from(format!("(built-in theme {name})/templates/{rel}"));
                     templates.insert(
                         rel.to_string(),
-                        (origin, String::from_utf8_lossy(bytes).into_owned()),
+                        (origin, String::from_utf8_lossy(&bytes).into_owned()),
                     );
                 } else if let Some(rel) = path.strip_prefix("static/") {
-                    static_files.push((rel.to_string(), bytes.to_vec()));
+                    static_files.insert(rel.to_string(), bytes);
                 }
             }
         }
+        let static_files: Vec<(String, Vec<u8>)> = static_files.into_iter().collect();
         read_folder(
             root,
             Path::new("templates"),
@@ -103,6 +264,7 @@ impl Theme {
             .map(|(k, (_, s))| (k.clone(), s.clone()))
             .collect();
         let partial = Theme {
+            handout: HandoutLook::default(),
             tera: tera::Tera::new(),
             origins,
             sources,
@@ -130,8 +292,8 @@ impl Theme {
         ) {
             return Err(vec![partial.diagnostic("", &error)]);
         }
-        static_files.sort();
         Ok(Theme {
+            handout,
             tera,
             origins: partial.origins,
             sources: partial.sources,
@@ -247,6 +409,29 @@ fn read_folder(
                     crate::content::io_reason(Some(&e))
                 ),
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Themes iterate maps (an exercise's terms): the order must be the
+    /// data's, not a hash order that changes from run to run.
+    #[test]
+    fn map_iteration_in_templates_is_ordered() {
+        let mut tera = tera::Tera::new();
+        tera.add_raw_template(
+            "t.html",
+            "{% for key, value in terms %}{{ key }} {% endfor %}",
+        )
+        .unwrap();
+        let terms: std::collections::BTreeMap<String, u32> =
+            (0..40).map(|i| (format!("k{i:02}"), i)).collect();
+        let mut context = tera::Context::new();
+        context.insert("terms", &terms);
+        let expected: String = terms.keys().map(|k| format!("{k} ")).collect();
+        for _ in 0..20 {
+            assert_eq!(tera.render("t.html", &context).unwrap(), expected);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::content::links;
 use crate::markdown;
 use crate::model::{Dosage, Exercise, Program, Site, Taxonomy, term_label};
 
@@ -97,6 +98,89 @@ pub struct PageMeta {
     pub permalink: String,
     /// Which template kind: home, library, exercise, program, taxonomy, term, page, not-found.
     pub kind: &'static str,
+    /// OpenGraph type: `article` for exercises and programs, else `website`.
+    pub og_type: &'static str,
+    /// Absolute URL of the page's picture (an exercise's first image), for OpenGraph.
+    pub image: Option<String>,
+    /// schema.org JSON-LD for the page (exercises: HowTo; programs: ExercisePlan),
+    /// escaped for a `<script type="application/ld+json">` element.
+    pub json_ld: Option<String>,
+}
+
+/// schema.org `HowTo` of an exercise: its steps, tools and picture.
+pub fn exercise_json_ld(site: &Site, exercise: &Exercise) -> String {
+    let base = &site.config.base_url;
+    let steps: Vec<serde_json::Value> = exercise
+        .body
+        .steps()
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let text = markdown::Document {
+                blocks: step.clone(),
+            }
+            .plain_text();
+            serde_json::json!({"@type": "HowToStep", "position": i + 1, "text": text})
+        })
+        .collect();
+    let mut value = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "HowTo",
+        "name": exercise.title,
+        "description": exercise.summary,
+        "url": format!("{base}{}", exercise_url(&exercise.slug)),
+        "step": steps,
+    });
+    if !exercise.equipment.is_empty() {
+        value["tool"] = exercise
+            .equipment
+            .iter()
+            .map(|e| serde_json::json!({"@type": "HowToTool", "name": term_label(Taxonomy::Equipment, e)}))
+            .collect();
+    }
+    if let Some(image) = exercise.images.first() {
+        value["image"] = format!("{base}static/{}", image.src).into();
+    }
+    if let Some(date) = &exercise.updated {
+        value["dateModified"] = date.clone().into();
+    }
+    script_json(&value)
+}
+
+/// schema.org `ExercisePlan` of a program, with its exercises in order.
+pub fn program_json_ld(site: &Site, program: &Program) -> String {
+    let base = &site.config.base_url;
+    let parts: Vec<serde_json::Value> = program
+        .exercises
+        .iter()
+        .filter_map(|step| site.exercise(&step.exercise))
+        .map(|e| serde_json::json!({"@type": "HowTo", "name": e.title, "url": format!("{base}{}", exercise_url(&e.slug))}))
+        .collect();
+    let mut value = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "ExercisePlan",
+        "name": program.title,
+        "description": program.summary,
+        "url": format!("{base}{}", program_url(&program.slug)),
+        "hasPart": parts,
+    });
+    if let Some(frequency) = &program.frequency {
+        value["activityFrequency"] = frequency.clone().into();
+    }
+    if let Some(date) = &program.updated {
+        value["dateModified"] = date.clone().into();
+    }
+    script_json(&value)
+}
+
+/// JSON that cannot end its `<script>` element early: `<`, `>` and `&` escaped.
+fn script_json(value: &serde_json::Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// An exercise as listed in cards (library, programs, terms, related).
@@ -154,6 +238,10 @@ pub struct ExerciseView {
     pub dosage_detail: DosageView,
     pub images: Vec<ImageView>,
     pub video: Option<String>,
+    /// A privacy-friendly player address (youtube-nocookie.com, Vimeo with
+    /// do-not-track) when site.yaml has `videos: {embed: true}` and the video
+    /// is on YouTube or Vimeo; else empty.
+    pub video_embed: Option<String>,
     pub related: Vec<ExerciseCard>,
     /// Taxonomies with this exercise's terms, each linked.
     pub taxonomies: Vec<TermGroup>,
@@ -337,18 +425,57 @@ pub fn dosage_view(dosage: &Dosage) -> DosageView {
     }
 }
 
+/// The privacy-friendly player for a YouTube or Vimeo address.
+pub fn embed_url(video: &str) -> Option<String> {
+    let rest = video.strip_prefix("https://")?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.trim_start_matches("www.").trim_start_matches("m.");
+    let id_ok = |id: &str| {
+        !id.is_empty()
+            && id.len() <= 32
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let id = match host {
+        "youtube.com" => path
+            .strip_prefix("watch?")
+            .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("v=")))
+            .or_else(|| path.strip_prefix("embed/"))
+            .or_else(|| path.strip_prefix("shorts/")),
+        "youtu.be" => Some(path),
+        "vimeo.com" => {
+            let id = path.split(['?', '#', '/']).next().unwrap_or("");
+            return (id_ok(id) && id.chars().all(|c| c.is_ascii_digit()))
+                .then(|| format!("https://player.vimeo.com/video/{id}?dnt=1"));
+        }
+        _ => None,
+    }?;
+    let id = id.split(['?', '&', '#', '/']).next().unwrap_or("");
+    id_ok(id).then(|| format!("https://www.youtube-nocookie.com/embed/{id}"))
+}
+
+/// An exercise page's data; `root` leads from the page to the site root.
 pub fn exercise_view(
     site: &Site,
     exercise: &Exercise,
     counts: &TermCounts,
     handouts: bool,
+    root: &str,
 ) -> ExerciseView {
     ExerciseView {
         card: exercise_card(exercise),
-        body_html: markdown::to_html(&exercise.body, &|href| href.to_string()),
+        body_html: markdown::to_html(&exercise.body, &|href| {
+            links::rewrite(href, &site.links, root)
+        }),
         dosage_detail: dosage_view(&exercise.dosage),
         images: exercise.images.iter().map(image_view).collect(),
         video: exercise.video.clone(),
+        video_embed: exercise
+            .video
+            .as_deref()
+            .filter(|_| site.config.embed_videos)
+            .and_then(embed_url),
         related: exercise
             .related
             .iter()
@@ -396,14 +523,17 @@ pub fn program_card(program: &Program) -> ProgramCard {
     }
 }
 
-pub fn program_view(site: &Site, program: &Program, handouts: bool) -> ProgramView {
+/// A program page's data; `root` leads from the page to the site root.
+pub fn program_view(site: &Site, program: &Program, handouts: bool, root: &str) -> ProgramView {
     ProgramView {
         slug: program.slug.clone(),
         title: program.title.clone(),
         summary: program.summary.clone(),
         url: program_url(&program.slug),
         frequency: program.frequency.clone(),
-        intro_html: markdown::to_html(&program.intro, &|href| href.to_string()),
+        intro_html: markdown::to_html(&program.intro, &|href| {
+            links::rewrite(href, &site.links, root)
+        }),
         steps: program
             .exercises
             .iter()

@@ -314,3 +314,24 @@ fn a_stray_file_is_a_warning_not_an_error() {
     );
     assert!(err.contains("content/exercises/notes.txt"), "{err}");
 }
+
+#[test]
+fn internal_links_to_source_files_become_page_addresses() {
+    let site = fixture("minimal");
+    let page = site.path().join("content/pages/about.md");
+    std::fs::write(
+        &page,
+        "---\ntitle: About us\n---\nStart with [Cat-Cow](@/exercises/cat-cow.md#steps) or the [routine](@/programs/daily.yaml).\n",
+    )
+    .unwrap();
+    let out = build_ok(site.path());
+    let main = main_of(&read(&out.join("about/index.html"))).to_string();
+    assert!(
+        main.contains(r#"<a href="../exercises/cat-cow/#steps">Cat-Cow</a>"#),
+        "{main}"
+    );
+    assert!(
+        main.contains(r#"<a href="../programs/daily/">routine</a>"#),
+        "{main}"
+    );
+}

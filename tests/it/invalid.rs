@@ -99,6 +99,8 @@ invalid! {
     errors_in_every_file_in_one_run: "errors-in-several-files" at "content/programs/daily.yaml:11:15" says "unknown difficulty `expert`";
     errors_on_invalid_utf8: "not-utf8" at "content/exercises/cat-cow.md:3:" says "this file is not valid UTF-8 text";
     errors_on_utf16: "utf16" at "content/exercises/cat-cow.md" says "this file is saved as UTF-16";
+    errors_on_broken_internal_link: "broken-internal-link" at "content/exercises/cat-cow.md:32:26" says "the link target `@/exercises/bird-dgo.md` does not exist";
+    errors_on_broken_internal_link_in_program_intro: "broken-internal-link-in-intro" at "content/programs/daily.yaml:7:12" says "the link target `@/programs/nightly.yaml` does not exist";
     errors_on_nul_byte: "nul-byte" at "content/exercises/cat-cow.md:26:12" says "this file contains a NUL byte";
 }
 

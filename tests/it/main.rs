@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod features;
 mod handouts;
 mod invalid;
 mod never_panics;

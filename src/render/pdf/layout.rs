@@ -120,6 +120,11 @@ impl<'a> Ctx<'a> {
 
     /// An absolute address for a link in Markdown, or `None` to drop the link.
     fn resolve(&self, base: &str, href: &str) -> Option<String> {
+        if crate::content::links::split(href).is_some() {
+            // `@/exercises/cat-cow.md` -> the page's absolute address.
+            let root = &self.site.config.base_url;
+            return Some(crate::content::links::rewrite(href, &self.site.links, root));
+        }
         if !markdown::is_safe_url(href) || href.starts_with('#') {
             return None;
         }

@@ -63,6 +63,13 @@ pub struct HandoutOptions {
 }
 
 impl HandoutOptions {
+    /// The theme's colours, and its body size floor.
+    pub fn with_look(mut self, look: &crate::render::theme::HandoutLook) -> Self {
+        self.style = look.style.clone();
+        self.font_size = self.font_size.max(look.min_font_size);
+        self
+    }
+
     /// The site's settings from site.yaml, with no patient.
     pub fn from_site(site: &Site) -> Self {
         HandoutOptions {
@@ -484,6 +491,7 @@ mod tests {
                 tracking_days: 14,
             },
             markdown: MarkdownSettings::default(),
+            embed_videos: false,
         };
         let site = Site {
             root: root.path().to_path_buf(),
@@ -492,6 +500,7 @@ mod tests {
             programs: vec![program],
             pages: vec![],
             static_files: vec![],
+            links: Default::default(),
         };
         (root, site)
     }
