@@ -163,6 +163,17 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
         }
     };
 
+    if let Some(t) = &raw.theme
+        && !crate::content::check::is_slug(&t.value)
+    {
+        let (line, col) = yaml::position(t, 1);
+        errors.push(
+            Diagnostic::error(file, format!("`{}` is not a theme name", t.value))
+                .at(source, line, col)
+                .width(t.value.chars().count())
+                .hint("name a built-in theme (`clinic`, `clarity`) or a folder in themes/, e.g. `my-theme`"),
+        );
+    }
     let theme = raw
         .theme
         .as_ref()

@@ -21,6 +21,7 @@ pub enum Severity {
 pub struct Diagnostic {
     pub severity: Severity,
     /// The file, relative to the site folder (`content/exercises/cat-cow.md`).
+    #[serde(serialize_with = "serialize_path")]
     pub file: PathBuf,
     /// 1-based line; 0 when the problem concerns the whole file.
     pub line: usize,
@@ -90,6 +91,10 @@ impl Diagnostic {
             (l, c) => format!("{file}:{l}:{c}"),
         }
     }
+}
+
+fn serialize_path<S: serde::Serializer>(path: &Path, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&display_path(path))
 }
 
 /// Paths are shown with forward slashes whatever the platform, as users type them.

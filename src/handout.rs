@@ -78,7 +78,8 @@ pub fn write(request: &Request) -> Result<PathBuf, Vec<Diagnostic>> {
 }
 
 /// A handout holds patient data: it must never land where the site is
-/// published from (output/, static/), where it would be deployed.
+/// published from or kept (its output, its sources, any built site), where it
+/// would be deployed or committed.
 fn refuse_published_folders(site: &Path, target: &Path) -> Result<(), Vec<Diagnostic>> {
     let folder = target
         .parent()
@@ -90,13 +91,19 @@ fn refuse_published_folders(site: &Path, target: &Path) -> Result<(), Vec<Diagno
                 .hint("create the folder first, or choose another path with `-o`"),
         ]);
     };
-    for published in ["output", "static"] {
+    let refuse = |place: &str| {
+        Err(vec![Diagnostic::error(target, format!("refusing to write a patient's handout inside {place}"))
+            .hint("that folder is published with the website or kept with its sources; write the handout somewhere private, e.g. `-o ~/handouts/name.pdf`")])
+    };
+    for published in std::iter::once("output").chain(crate::output::SOURCE_FOLDERS) {
         if let Ok(dir) = site.join(published).canonicalize()
             && folder.starts_with(&dir)
         {
-            return Err(vec![Diagnostic::error(target, format!("refusing to write a patient's handout inside {published}/"))
-                .hint(format!("{published}/ is published with the website; write the handout somewhere private, e.g. `-o ~/handouts/name.pdf`"))]);
+            return refuse(&format!("{published}/"));
         }
+    }
+    if crate::output::is_built_site(&folder) {
+        return refuse("a built site");
     }
     Ok(())
 }

@@ -27,8 +27,11 @@ pub fn svg_dimensions(text: &str) -> Option<(u32, u32)> {
     let attr = |name: &str| -> Option<&str> {
         let key = format!(" {name}=");
         let at = tag.find(&key)? + key.len();
-        let quote = tag[at..].chars().next()?;
-        let rest = &tag[at + 1..];
+        let quote = tag[at..]
+            .chars()
+            .next()
+            .filter(|q| *q == '"' || *q == '\'')?;
+        let rest = &tag[at + quote.len_utf8()..];
         Some(&rest[..rest.find(quote)?])
     };
     let number = |s: &str| -> Option<f64> {
@@ -36,7 +39,7 @@ pub fn svg_dimensions(text: &str) -> Option<(u32, u32)> {
             .trim_end_matches("px")
             .parse::<f64>()
             .ok()
-            .filter(|n| *n > 0.0)
+            .filter(|n| n.is_finite() && *n > 0.0 && *n < 100_000.0)
     };
     if let (Some(w), Some(h)) = (
         attr("width").and_then(number),
@@ -50,7 +53,9 @@ pub fn svg_dimensions(text: &str) -> Option<(u32, u32)> {
         .filter_map(|s| s.parse().ok())
         .collect();
     match view_box.as_slice() {
-        [_, _, w, h] if *w > 0.0 && *h > 0.0 => Some((w.round() as u32, h.round() as u32)),
+        [_, _, w, h] if *w > 0.0 && *h > 0.0 && *w < 100_000.0 && *h < 100_000.0 => {
+            Some((w.round() as u32, h.round() as u32))
+        }
         _ => None,
     }
 }
@@ -70,5 +75,11 @@ mod tests {
             Some((120, 80))
         );
         assert_eq!(svg_dimensions(r#"<svg width="100%">"#), None);
+        assert_eq!(
+            svg_dimensions("<svg width=\u{e9}400\" height=\"5\">"),
+            None,
+            "no panic on a multi-byte quote"
+        );
+        assert_eq!(svg_dimensions(r#"<svg width="inf" height="1e40">"#), None);
     }
 }

@@ -57,6 +57,7 @@ pub fn build(
     out: &Path,
     options: &BuildOptions,
 ) -> Result<BuildReport, Vec<Diagnostic>> {
+    output::check_target(root, out).map_err(|d| vec![d])?;
     let (artifacts, report) = render_site(root, options)?;
     output::write(out, &artifacts).map_err(|d| vec![d])?;
     Ok(report)

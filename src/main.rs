@@ -36,8 +36,8 @@ fn main() -> ExitCode {
             let started = Instant::now();
             match movepress::build(&dir, &out, &options) {
                 Ok(report) => {
-                    print_diagnostics(&report.warnings, Format::Human);
                     if !quiet {
+                        print_diagnostics(&report.warnings, Format::Human);
                         eprintln!(
                             "built {} pages ({} files) in {:.2} s into {}",
                             thousands(report.pages),
@@ -69,7 +69,16 @@ fn main() -> ExitCode {
                 Ok(report) => {
                     print_diagnostics(&report.warnings, format);
                     if format == Format::Human {
-                        eprintln!("no problems found in {} pages", thousands(report.pages));
+                        match report.warnings.len() {
+                            0 => {
+                                eprintln!("no problems found in {} pages", thousands(report.pages))
+                            }
+                            n => eprintln!(
+                                "no errors in {} pages; {n} warning{}",
+                                thousands(report.pages),
+                                if n == 1 { "" } else { "s" }
+                            ),
+                        }
                     }
                     ExitCode::SUCCESS
                 }

@@ -435,6 +435,12 @@ impl Builder {
         } else {
             base
         };
+        // Ids the themes use for the page itself (the skip link's target).
+        let base = if RESERVED_IDS.contains(&base.as_str()) {
+            format!("{base}-section")
+        } else {
+            base
+        };
         let count = self.ids.entry(base.clone()).or_insert(0);
         *count += 1;
         if *count == 1 {
@@ -460,6 +466,9 @@ impl Builder {
         }
     }
 }
+
+/// Element ids of the page around the content, which headings must not take.
+const RESERVED_IDS: [&str; 3] = ["main", "content", "top"];
 
 fn heading_level(level: HeadingLevel) -> u8 {
     match level {
@@ -852,6 +861,10 @@ mod tests {
         assert!(out.contains("id=\"tips\""));
         assert!(out.contains("id=\"tips-1\""));
         assert!(out.contains("id=\"mine\""));
+        assert!(
+            html("## Main\n", false).contains("id=\"main-section\""),
+            "no clash with <main id=main>"
+        );
     }
 
     #[test]

@@ -46,6 +46,78 @@ pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
     result
 }
 
+/// The folders of a site that hold its sources: never an output.
+pub const SOURCE_FOLDERS: [&str; 4] = ["content", "static", "templates", "themes"];
+
+/// Refuses an output folder that would replace the site or its sources, or a
+/// folder of something else: the output is deleted and rewritten on every build.
+pub fn check_target(root: &Path, out: &Path) -> Result<(), Diagnostic> {
+    let refuse = |why: &str| {
+        Err(
+            Diagnostic::error(out, format!("refusing to build into this folder: {why}")).hint(
+                "choose an output folder of its own, e.g. `-o output` (the default) or `-o public`",
+            ),
+        )
+    };
+    let Some(real_root) = root.canonicalize().ok() else {
+        return Ok(());
+    };
+    let real_out = absolute(out);
+    if real_out == real_root || real_root.starts_with(&real_out) {
+        return refuse("it holds the site itself");
+    }
+    if SOURCE_FOLDERS
+        .iter()
+        .any(|f| real_out.starts_with(real_root.join(f)))
+    {
+        return refuse("it is inside the site's sources");
+    }
+    if real_out.is_dir() {
+        let entries: Vec<String> = fs::read_dir(&real_out)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let looks_built = entries.iter().any(|e| e == "index.html" || e == "404.html");
+        let foreign = entries
+            .iter()
+            .any(|e| ["site.yaml", ".git", "content", "Cargo.toml"].contains(&e.as_str()));
+        if foreign || (!entries.is_empty() && !looks_built) {
+            return refuse("it already holds files that are not a built site");
+        }
+    }
+    Ok(())
+}
+
+/// The absolute, symlink-free form of a path that may not exist yet.
+pub fn absolute(path: &Path) -> PathBuf {
+    if let Ok(real) = path.canonicalize() {
+        return real;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            absolute(parent).join(name)
+        }
+        _ => std::env::current_dir()
+            .map(|d| d.join(path))
+            .unwrap_or_else(|_| path.to_path_buf()),
+    }
+}
+
+/// Whether a folder is (inside) a built site: handouts must never be saved there.
+pub fn is_built_site(folder: &Path) -> bool {
+    folder
+        .ancestors()
+        .any(|dir| dir.join("sitemap.xml").is_file() && dir.join("404.html").is_file())
+}
+
 /// Refuses paths that would escape the output folder or collide.
 fn check_paths(artifacts: &[Artifact]) -> Result<(), Diagnostic> {
     let mut seen = BTreeSet::new();

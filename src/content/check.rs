@@ -206,7 +206,15 @@ pub fn is_slug(s: &str) -> bool {
 
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape {
         return false;
     }
     let num = |r: std::ops::Range<usize>| s.get(r).and_then(|p| p.parse::<u32>().ok());
@@ -241,5 +249,6 @@ mod tests {
         assert!(!is_date("2023-02-29"));
         assert!(!is_date("2026-13-01"));
         assert!(!is_date("26-11-01"));
+        assert!(!is_date("2026-+1-+1"));
     }
 }

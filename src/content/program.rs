@@ -157,8 +157,9 @@ pub fn parse(
 }
 
 /// Where line `line`, column `column` of the intro's text is in the file.
-/// A block scalar (`intro: |`) holds its text on the following, indented
-/// lines; the value's position may point at the indicator or at the text.
+/// A literal block (`intro: |`) keeps its lines: its text starts on the line
+/// after the indicator, shifted by the block's indentation. Folded blocks and
+/// quoted text move words around, so those point at the value itself.
 fn intro_position(
     source: &str,
     intro: &Spanned<String>,
@@ -167,30 +168,20 @@ fn intro_position(
 ) -> (usize, usize) {
     let (value_line, value_column) = yaml::position(intro, 1);
     let text_of = |n: usize| source.lines().nth(n.saturating_sub(1)).unwrap_or("");
-    let is_indicator = |n: usize| {
+    let literal = |n: usize| {
         let t = text_of(n).trim_end();
-        t.ends_with(['|', '>'])
-            || t.ends_with("|-")
-            || t.ends_with("|+")
-            || t.ends_with(">-")
-            || t.ends_with(">+")
+        t.ends_with('|') || t.ends_with("|-") || t.ends_with("|+")
     };
-    let first_text_line = if is_indicator(value_line) {
+    let first_text_line = if literal(value_line) {
         value_line + 1
-    } else if value_line > 1 && is_indicator(value_line - 1) {
+    } else if value_line > 1 && literal(value_line - 1) {
         value_line
     } else {
-        // A plain or quoted scalar on the key's line.
-        return (
-            value_line + line - 1,
-            if line == 1 {
-                value_column + column - 1
-            } else {
-                column
-            },
-        );
+        return (value_line, value_column);
     };
-    let file_line = first_text_line + line - 1;
-    let indent = text_of(file_line).chars().take_while(|c| *c == ' ').count();
-    (file_line, indent + column)
+    let indent = text_of(first_text_line)
+        .chars()
+        .take_while(|c| *c == ' ')
+        .count();
+    (first_text_line + line - 1, indent + column)
 }

@@ -407,10 +407,13 @@ fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The text of an HTML page without tags, comments, scripts and styles, entities decoded.
+/// The text of an HTML page's body without tags, comments, scripts, styles
+/// and templates, entities decoded. The `<head>` (the title) does not count.
 pub fn visible_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
-    let mut rest = html;
+    let lower = html.to_ascii_lowercase();
+    let body_start = lower.find("<body").unwrap_or(0);
+    let mut rest = &html[body_start..];
     while let Some(lt) = rest.find('<') {
         out.push_str(&decode_entities(&rest[..lt]));
         rest = &rest[lt..];
@@ -425,6 +428,10 @@ pub fn visible_text(html: &str) -> String {
             find_ci(rest, "</script>").map(|i| i + 9)
         } else if lower_start.starts_with("<style") {
             find_ci(rest, "</style>").map(|i| i + 8)
+        } else if lower_start.starts_with("<templat") {
+            find_ci(rest, "</template>").map(|i| i + 11)
+        } else if lower_start.starts_with("<noscrip") {
+            find_ci(rest, "</noscript>").map(|i| i + 11)
         } else {
             rest.find('>').map(|i| i + 1)
         };

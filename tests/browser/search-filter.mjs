@@ -28,6 +28,10 @@ if (!dir) {
   process.exit(2);
 }
 const root = fs.realpathSync(dir);
+if (!fs.existsSync(path.join(root, 'search-index.json'))) {
+  console.error(`search-filter: ${dir} has no search-index.json (is this a built movepress site?)`);
+  process.exit(2);
+}
 const index = JSON.parse(fs.readFileSync(path.join(root, 'search-index.json'), 'utf8'));
 if (shots) fs.mkdirSync(shots, { recursive: true });
 
@@ -128,7 +132,7 @@ async function openLibrary(page, url = library) {
   const indexLoaded = page.waitForResponse((r) => r.url().endsWith('/search-index.json'), { timeout: 5000 });
   await page.goto(url, { waitUntil: 'load' });
   await indexLoaded;
-  await page.waitForSelector('#library-controls:not([hidden])', { timeout: 3000 });
+  await page.waitForSelector('#library-search:not([hidden])', { timeout: 3000 });
   await page.waitForTimeout(50);
 }
 async function axe(page, label) {
@@ -141,7 +145,7 @@ async function axe(page, label) {
 async function shot(page, name) {
   if (shots) await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
 }
-const box = (taxonomy, term) => `#library-controls input[name="${taxonomy}"][value="${term}"]`;
+const box = (taxonomy, term) => `#library-filter-form input[name="${taxonomy}"][value="${term}"]`;
 const query = (page) => new URL(page.url()).searchParams;
 
 const ctx = await newContext();
@@ -152,6 +156,12 @@ const titleOrder = await visible(page);
 await check('the library lists every exercise of the index, with data-slug on each card', async () => {
   sameSet(titleOrder, allSlugs, 'cards on load');
   assert(await page.getAttribute('#library-status', 'aria-live') === 'polite', 'the status has no aria-live="polite"');
+});
+await check('on a wide screen the filters are open, in a column beside the results', async () => {
+  assert(await page.getAttribute('#library-filters', 'open') !== null, 'the filters are folded');
+  const filters = await page.locator('#library-filter-form').boundingBox();
+  const cards = await page.locator('#library-cards').boundingBox();
+  assert(filters.x + filters.width <= cards.x && Math.abs(filters.y - cards.y) < 120, `filters ${JSON.stringify(filters)}, cards ${JSON.stringify(cards)}`);
 });
 
 const rotation = slugs(matching(index.exercises, 'rotation'));
@@ -187,6 +197,9 @@ await check('title matches come first', async () => {
   await page.fill('#library-q', 'twist');
   const expected = matching(index.exercises, 'twist');
   await expectCards(page, slugs(expected), 'search "twist"');
+  const programs = await page.$$eval('#library-programs:not([hidden]) li a', (as) => as.map((a) => a.textContent));
+  sameSet(programs, matching(index.programs, 'twist').map((p) => p.title), 'programs for "twist"');
+  assert(programs.length > 0, 'expected programs to match "twist" (their text names their exercises)');
   const inTitle = new Set(expected.filter((e) => fold(e.title).includes(' twist')).map((e) => e.slug));
   const order = await visible(page);
   const firstOther = order.findIndex((s) => !inTitle.has(s));
@@ -227,7 +240,7 @@ await check('ticking "Equipment: Chair" shows exactly the exercises using a chai
 
 await check('reloading the URL restores the filter', async () => {
   await page.reload({ waitUntil: 'load' });
-  await page.waitForSelector('#library-controls:not([hidden])');
+  await page.waitForSelector('#library-filter-form:not([hidden])');
   assert(await page.isChecked(box('equipment', 'chair')), 'the chair box is not ticked after reload');
   await expectCards(page, chair, 'equipment chair after reload');
 });
@@ -252,9 +265,9 @@ await check('axe: no WCAG 2.1 A/AA violation with filters', () => axe(page, 'fil
 await shot(page, 'desktop-filters');
 
 await check('"Clear filters" unticks every box and drops them from the URL', async () => {
-  await page.click('#library-controls [data-clear="filters"]');
+  await page.click('#library-filter-form [data-clear="filters"]');
   await expectCards(page, allSlugs, 'after "Clear filters"');
-  assert((await page.$$(`#library-controls input:checked`)).length === 0, 'boxes still ticked');
+  assert((await page.$$('#library-filter-form input:checked')).length === 0, 'boxes still ticked');
   await page.waitForFunction(() => !/[?&](equipment|difficulty)=/.test(location.search), null, { timeout: 2000 });
 });
 
@@ -303,17 +316,21 @@ for (const width of [390, 320]) {
   const p = await phone.newPage();
   await check(`${width} px: filters folded, no sideways scrolling, search works`, async () => {
     await openLibrary(p);
-    assert(!(await p.getAttribute('#library-filters', 'open') !== null), 'the filters are open on a phone with none on');
+    assert(await p.getAttribute('#library-filters', 'open') === null, 'the filters are open on a phone');
     await p.fill('#library-q', 'rotation');
     await expectCards(p, rotation, `search "rotation" at ${width} px`);
     await shot(p, `${width}-search-rotation`);
     const over = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert(over <= 0, `the page is ${over} px wider than the screen`);
   });
-  await check(`${width} px: a link with filters opens them`, async () => {
+  await check(`${width} px: a link with filters shows its exercises, the folded filters say what is on`, async () => {
     await openLibrary(p, library + '?equipment=chair&difficulty=beginner');
-    assert(await p.getAttribute('#library-filters', 'open') !== null, 'the filters are folded though some are on');
+    assert(await p.getAttribute('#library-filters', 'open') === null, 'the filters are open on a phone');
+    const summary = await p.textContent('#library-filters summary');
+    assert(/2 selected/.test(summary), `the filters summary says "${summary}"`);
     await expectCards(p, slugs(withTerms({ equipment: ['chair'], difficulty: ['beginner'] })), `chair AND beginner at ${width} px`);
+    await p.click('#library-filters summary');
+    assert(await p.isChecked(box('equipment', 'chair')) && await p.isVisible(box('equipment', 'chair')), 'chair is not shown ticked');
     const over = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert(over <= 0, `the page is ${over} px wider than the screen`);
     await axe(p, `filters at ${width} px`);
@@ -328,7 +345,10 @@ const p = await noJs.newPage();
 await check('without JavaScript every exercise is listed and the controls are hidden', async () => {
   await p.goto(library + '?equipment=chair&q=rotation', { waitUntil: 'load' });
   sameSet(await visible(p), allSlugs, 'cards without JavaScript');
-  assert(!(await p.isVisible('#library-controls')), 'the search and filter form is visible without JavaScript');
+  assert(!(await p.isVisible('#library-search')), 'the search form is visible without JavaScript');
+  assert(!(await p.isVisible('#library-filter-form')), 'the filters are visible without JavaScript');
+  assert(await p.$eval('#library-search', (f) => f.hidden) && await p.$eval('#library-filter-form', (f) => f.hidden),
+    'the controls are not rendered with the hidden attribute');
   assert(!(await p.isVisible('#library-empty')), 'the "no match" hint is visible without JavaScript');
   const links = await p.$$eval('.browse a', (as) => as.map((a) => a.getAttribute('href')));
   assert(links.includes('../equipment/chair/'), `no "browse by" link to equipment/chair/: ${links.slice(0, 5).join(' ')}`);

@@ -106,3 +106,59 @@ fn builds_a_site_in_another_folder_into_its_output() {
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(site.path().join("output/index.html").is_file());
 }
+
+#[test]
+fn build_refuses_an_output_folder_that_would_replace_the_site() {
+    let site = fixture("minimal");
+    let parent = site.path().parent().unwrap().to_path_buf();
+    let before = snapshot_tree(site.path());
+    for out in [".", "static", "content/out", "..", "templates/x"] {
+        let result = movepress(site.path(), &["build", "-o", out]);
+        assert_eq!(result.status.code(), Some(1), "-o {out}");
+        assert!(
+            stderr(&result).contains("refusing to build into this folder"),
+            "-o {out}: {}",
+            stderr(&result)
+        );
+    }
+    // A folder with other files in it is not replaced either.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("notes.txt"), "mine").unwrap();
+    let result = movepress(
+        site.path(),
+        &["build", "-o", other.path().to_str().unwrap()],
+    );
+    assert_eq!(result.status.code(), Some(1));
+    assert_eq!(read(&other.path().join("notes.txt")), "mine");
+    assert!(
+        snapshot_tree(site.path()) == before,
+        "the site is untouched"
+    );
+    assert!(parent.is_dir());
+    // A previous build is replaced as usual.
+    build_ok(site.path());
+    build_ok(site.path());
+}
+
+#[test]
+fn a_theme_name_cannot_leave_the_site() {
+    let site = fixture("minimal");
+    let config = site.path().join("site.yaml");
+    std::fs::write(&config, read(&config) + "theme: ../../etc\n").unwrap();
+    let result = movepress(site.path(), &["check"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("`../../etc` is not a theme name"),
+        "{}",
+        stderr(&result)
+    );
+}
+
+#[test]
+fn quiet_prints_nothing_but_errors() {
+    let site = fixture("minimal");
+    std::fs::write(site.path().join("content/exercises/notes.txt"), "to do").unwrap();
+    let result = movepress(site.path(), &["build", "--quiet"]);
+    assert!(result.status.success());
+    assert_eq!(stderr(&result), "");
+}

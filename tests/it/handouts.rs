@@ -180,7 +180,13 @@ fn patient_handout_keeps_accents_and_stays_out_of_the_site() {
 fn handout_refuses_to_write_into_published_folders() {
     let site = example_site();
     build_ok(site.path());
-    for target in ["output/zoe.pdf", "static/zoe.pdf"] {
+    for target in [
+        "output/zoe.pdf",
+        "static/zoe.pdf",
+        "themes/zoe.pdf",
+        "content/zoe.pdf",
+    ] {
+        std::fs::create_dir_all(site.path().join(target).parent().unwrap()).unwrap();
         let result = movepress(
             site.path(),
             &[
@@ -345,4 +351,52 @@ fn a_character_the_font_cannot_draw_is_an_error() {
     assert!(err.contains("content/exercises/cat-cow.md"), "{err}");
     assert!(err.contains('🐈') || err.contains("U+1F408"), "{err}");
     assert!(!site.path().join("output").exists(), "nothing written");
+}
+
+#[test]
+fn handout_refuses_any_built_site_and_never_echoes_the_patient() {
+    let site = example_site();
+    let public = tempfile::tempdir().unwrap();
+    let out = public.path().join("public");
+    let result = movepress(site.path(), &["build", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let target = out.join("exercises/zoe.pdf");
+    let result = movepress(
+        site.path(),
+        &[
+            "handout",
+            "gentle-stretching",
+            "--patient",
+            "Zoë",
+            "-o",
+            target.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("refusing to write a patient's handout inside a built site"),
+        "{}",
+        stderr(&result)
+    );
+
+    let result = movepress(
+        site.path(),
+        &[
+            "handout",
+            "gentle-stretching",
+            "--patient",
+            "王小明",
+            "-o",
+            "x.pdf",
+        ],
+    );
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(
+        err.contains("--patient") && err.contains("characters the handout font cannot print"),
+        "{err}"
+    );
+    for c in ['王', '小', '明'] {
+        assert!(!err.contains(c), "the patient's name is echoed: {err}");
+    }
 }

@@ -64,7 +64,7 @@ macro_rules! invalid {
 invalid! {
     errors_on_unknown_key_with_did_you_mean: "unknown-key" at "content/exercises/cat-cow.md:10:3" says "unknown key `rep`";
     errors_on_misspelt_top_level_key: "unknown-top-key" at "content/exercises/cat-cow.md:2:1" says "unknown key `tittle`";
-    errors_on_malformed_yaml: "malformed-yaml" at "content/exercises/cat-cow.md:" says "content/exercises/cat-cow.md";
+    errors_on_malformed_yaml: "malformed-yaml" at "content/exercises/cat-cow.md:5:6" says "illegal placement of ':' indicator";
     errors_on_wrong_type: "wrong-type" at "content/exercises/cat-cow.md:10:9" says "expected a whole number";
     errors_on_out_of_range_number: "out-of-range" at "content/exercises/cat-cow.md:10:9" says "`reps` is 0, which is out of range";
     errors_on_negative_number: "negative-number" at "content/exercises/cat-cow.md:11:9" says "`sets` is -2, which is out of range";

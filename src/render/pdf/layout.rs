@@ -97,7 +97,19 @@ impl<'a> Ctx<'a> {
     /// occurrence in the source file when it can be found.
     pub(crate) fn missing_glyph_errors(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
+        let mut flags_reported = BTreeSet::new();
         for (origin, c) in &self.missing {
+            // A patient's details come from command-line options: never echo
+            // them, not even one character, and read no file for them.
+            if origin.to_string_lossy().starts_with("--") {
+                if flags_reported.insert(origin.clone()) {
+                    out.push(
+                        Diagnostic::error(origin, "this has characters the handout font cannot print")
+                            .hint("handouts are set in Noto Sans, which covers Latin, Greek and Cyrillic letters; write the text in those letters"),
+                    );
+                }
+                continue;
+            }
             let message = format!(
                 "the handout font cannot print “{c}” (U+{:04X})",
                 u32::from(*c)

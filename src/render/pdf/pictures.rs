@@ -85,7 +85,7 @@ impl Pictures {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
         if is_svg {
-            let tree = usvg::Tree::from_data(&bytes, &usvg::Options::default())
+            let tree = usvg::Tree::from_data(&bytes, &svg_options())
                 .map_err(|e| format!("cannot read the SVG picture `static/{src}`: {e}"))?;
             let size = tree.size();
             let mut ops = Vec::new();
@@ -408,7 +408,7 @@ mod tests {
     use super::*;
 
     fn svg_art(svg: &str) -> (Art, Pictures) {
-        let tree = usvg::Tree::from_str(svg, &usvg::Options::default()).unwrap();
+        let tree = usvg::Tree::from_str(svg, &svg_options()).unwrap();
         let mut pictures = Pictures::default();
         let mut ops = Vec::new();
         let art = match pictures.vector(tree.root(), 1.0, &mut ops) {
@@ -510,4 +510,41 @@ mod tests {
         assert_eq!((w, h), (1, 1));
         assert_eq!(out, [127, 127, 127]);
     }
+}
+
+/// SVG parsing that never reads another file: an `<image href="/any/path">`
+/// in a picture must not pull a file from the disk into a published handout.
+/// Embedded `data:` images still work.
+fn svg_options() -> usvg::Options<'static> {
+    let mut options = usvg::Options::default();
+    options.image_href_resolver.resolve_string = Box::new(|_, _| None);
+    options
+}
+
+#[cfg(test)]
+mod no_external_files {
+    #[test]
+    fn svg_images_never_read_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret.png");
+        std::fs::write(&secret, PNG).unwrap();
+        let svg = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image width="10" height="10" xlink:href="{}"/></svg>"#,
+            secret.display()
+        );
+        let tree = resvg::usvg::Tree::from_str(&svg, &super::svg_options()).unwrap();
+        assert!(
+            !tree.root().has_children(),
+            "the external image was not loaded"
+        );
+    }
+
+    /// A 1x1 PNG.
+    const PNG: [u8; 67] = [
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00,
+        0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49,
+        0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
 }
