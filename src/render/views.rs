@@ -622,9 +622,21 @@ impl TermCounts {
                 slug: t.slug(),
                 label: t.label(),
                 url: format!("{}/", t.slug()),
-                terms: self.counts.get(t).map_or_else(Vec::new, |terms| {
-                    terms.keys().map(|term| self.link(*t, term)).collect()
-                }),
+                terms: {
+                    let mut terms: Vec<TermLink> =
+                        self.counts.get(t).map_or_else(Vec::new, |terms| {
+                            terms.keys().map(|term| self.link(*t, term)).collect()
+                        });
+                    // Difficulty reads in its own order: beginner, intermediate, advanced.
+                    if *t == Taxonomy::Difficulty {
+                        terms.sort_by_key(|term| {
+                            crate::model::Difficulty::ALL
+                                .iter()
+                                .position(|d| *d == term.slug)
+                        });
+                    }
+                    terms
+                },
             })
             .collect()
     }

@@ -296,7 +296,11 @@ await check('index data is shown as text, never parsed as HTML', async () => {
   doctored.programs = [
     { slug: 'x', title: '<img src=x onerror="window.__pwned=1">Evil rotation', summary: '<b>bold</b>', url: 'programs/x/', text: '' },
     { slug: 'y', title: 'Script rotation', summary: '', url: 'javascript:window.__pwned=2', text: '' },
+    { slug: 'z', title: 'Spaced rotation', summary: '', url: ' javascript:window.__pwned=3', text: '' },
+    { slug: 'w', title: 'Elsewhere rotation', summary: '', url: '//evil.example/', text: '' },
   ];
+  doctored.exercises.push({ slug: '__proto__', title: 'Polluted', summary: '', url: 'exercises/x/', text: '',
+    terms: { equipment: ['chair'] }, labels: {} });
   await p2.route('**/search-index.json', (r) => r.fulfill({ contentType: 'application/json', body: JSON.stringify(doctored) }));
   await openLibrary(p2);
   await p2.fill('#library-q', 'rotation');
@@ -304,7 +308,8 @@ await check('index data is shown as text, never parsed as HTML', async () => {
   const html = await p2.innerHTML('#library-programs ul');
   assert(!/<img|<b>/.test(html), `markup from the index became elements: ${html}`);
   assert(await p2.textContent('#library-programs ul').then((t) => t.includes('<img src=x')), 'the title is not shown as text');
-  assert(!html.includes('javascript:'), 'a javascript: URL from the index became a link');
+  assert(!html.includes('javascript:') && !html.includes('evil.example'), `a foreign URL from the index became a link: ${html}`);
+  assert(await p2.evaluate(() => ({}).f === undefined), 'index data reached Object.prototype');
   assert(await p2.evaluate(() => window.__pwned === undefined), 'index data ran script');
   await p2.close();
 });

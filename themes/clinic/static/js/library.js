@@ -8,8 +8,9 @@
   'use strict';
   const $ = (id) => document.getElementById(id);
   const lib = $('library');
-  const form = $('library-controls');
-  if (!lib || !form || !window.URLSearchParams || !''.normalize) return;
+  const search = $('library-search');
+  const form = $('library-filter-form');
+  if (!lib || !search || !form || !window.URLSearchParams || !''.normalize) return;
   const list = $('library-cards');
   const input = $('library-q');
   const status = $('library-status');
@@ -27,15 +28,14 @@
     .toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim() + ' ';
   const text = (el, sel) => { const n = el.querySelector(sel); return n ? n.textContent : ''; };
 
-  const labels = {};
-  for (const b of boxes) labels[b.name + ':' + b.value] = text(b.parentNode, '.filter-label');
+  const labels = new Map(boxes.map((b) => [b.name + ':' + b.value, text(b.parentNode, '.filter-label')]));
 
   const cards = Array.from(list.children).map((el, order) => {
     const terms = {};
     const tags = [];
     for (const t of taxonomies) {
       terms[t] = (el.getAttribute('data-' + t) || '').split(' ').filter(Boolean);
-      for (const v of terms[t]) tags.push(v, labels[t + ':' + v] || '');
+      for (const v of terms[t]) tags.push(v, labels.get(t + ':' + v) || '');
     }
     return { el, order, slug: el.getAttribute('data-slug'), terms, score: 0,
       f: [fold(text(el, '.card-title')), fold(tags.join(' ')), fold(text(el, '.card-summary')), ' '] };
@@ -91,10 +91,12 @@
 
     // Title order without a search; best match first with one.
     const ordered = cards.slice().sort((a, b) => (words.length ? b.score - a.score : 0) || a.order - b.order);
+    const focused = document.activeElement;
     ordered.forEach((c, i) => {
       c.el.hidden = !shown.includes(c);
       if (list.children[i] !== c.el) list.insertBefore(c.el, list.children[i] || null);
     });
+    if (focused && focused !== document.activeElement && list.contains(focused)) focused.focus({ preventScroll: true });
 
     // How many a ticked box would show, given the other groups and the search.
     for (const b of boxes) {
@@ -117,7 +119,7 @@
       if (p.summary) {
         const s = document.createElement('span');
         s.className = 'program-match-summary';
-        s.textContent = ' ' + p.summary;
+        s.textContent = p.summary;
         li.appendChild(s);
       }
       progList.appendChild(li);
@@ -144,10 +146,11 @@
     for (const b of boxes) if (b.name === t) b.checked = want.includes(b.value);
   }
   input.value = params.get('q') || '';
-  const anyOn = boxes.some((b) => b.checked);
-  if (anyOn || (window.matchMedia && matchMedia('(min-width: 44rem)').matches)) details.open = true;
+  // Beside the results on wide screens; folded on phones (the summary counts
+  // what is ticked), so a shared link shows its exercises first.
+  details.open = !window.matchMedia || matchMedia('(min-width: 56rem)').matches;
 
-  form.addEventListener('submit', (e) => { e.preventDefault(); update(false); });
+  for (const f of [search, form]) f.addEventListener('submit', (e) => { e.preventDefault(); update(false); });
   form.addEventListener('change', (e) => { if (e.target.type === 'checkbox') update(false); });
   input.addEventListener('input', () => update(true));
   for (const button of lib.querySelectorAll('[data-clear]')) {
@@ -158,23 +161,28 @@
     });
   }
 
+  search.hidden = false;
   form.hidden = false;
+  lib.classList.add('has-js');
   update(false);
 
+  // Browsers refuse fetch() on file:// pages; the page-only search stands.
+  if (location.protocol === 'file:' || !window.fetch) return;
   fetch(new URL(root + 'search-index.json', location.href).href, { credentials: 'same-origin' })
     .then((r) => (r.ok ? r.json() : Promise.reject(new Error('HTTP ' + r.status))))
     .then((index) => {
-      const bySlug = {};
-      for (const c of cards) bySlug[c.slug] = c;
-      for (const e of index.exercises || []) {
-        const c = bySlug[e.slug];
+      const arr = (x) => (Array.isArray(x) ? x : []);
+      const bySlug = new Map(cards.map((c) => [c.slug, c]));
+      for (const e of arr(index.exercises)) {
+        const c = e && bySlug.get(e.slug);
         if (!c) continue;
         const tags = [];
-        for (const t of Object.keys(e.terms || {})) tags.push(...e.terms[t], ...((e.labels || {})[t] || []));
+        for (const t of taxonomies) tags.push(...arr((e.terms || {})[t]), ...arr((e.labels || {})[t]));
         c.f = [fold(e.title), fold(tags.join(' ')), fold(e.summary), fold(e.text)];
       }
-      programs = (index.programs || []).filter((p) => p && p.url && p.title && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(p.url))
-        .map((p) => ({ title: p.title, summary: p.summary, url: p.url, f: [fold(p.title), ' ', fold(p.summary), fold(p.text)] }));
+      // Only plain site-relative paths become links (no scheme, no //host).
+      programs = arr(index.programs).filter((p) => p && typeof p.title === 'string' && /^[a-z0-9][\w.~%/-]*$/i.test(p.url))
+        .map((p) => ({ title: p.title, summary: String(p.summary || ''), url: p.url, f: [fold(p.title), ' ', fold(p.summary), fold(p.text)] }));
       update(false);
     })
     .catch(() => { /* page-only search: titles, summaries and tags */ });
