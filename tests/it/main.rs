@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod faults;
 mod features;
 mod handouts;
 mod invalid;
