@@ -152,7 +152,12 @@ enum Frame {
         content: Vec<Block>,
     },
     HtmlBlock(String),
+    /// A container past [`MAX_NESTING`]: its content goes to the one around it.
+    Flattened,
 }
+
+/// How deep block containers (quotes, lists) may nest.
+const MAX_NESTING: usize = 24;
 
 enum SpanKind {
     Strong,
@@ -196,6 +201,16 @@ impl Builder {
     }
 
     fn start(&mut self, tag: Tag<'_>, offset: usize) {
+        // Containers nested deeper than anyone writes are flattened: every
+        // renderer walks blocks recursively and must not run out of stack.
+        let nests = matches!(
+            tag,
+            Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_)
+        );
+        if nests && self.depth() >= MAX_NESTING {
+            self.stack.push(Frame::Flattened);
+            return;
+        }
         let frame = match tag {
             Tag::Paragraph => Frame::Paragraph(Vec::new()),
             Tag::Heading { level, id, .. } => Frame::Heading {
@@ -267,6 +282,7 @@ impl Builder {
             return;
         };
         match frame {
+            Frame::Flattened => {}
             Frame::Root(blocks) => self.stack.push(Frame::Root(blocks)),
             Frame::Paragraph(content) => {
                 if !content.is_empty() {
@@ -410,8 +426,30 @@ impl Builder {
         }
     }
 
+    /// How many block containers are open.
+    fn depth(&self) -> usize {
+        self.stack
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f,
+                    Frame::Quote(_)
+                        | Frame::List { .. }
+                        | Frame::Item(..)
+                        | Frame::Footnote { .. }
+                        | Frame::Flattened
+                )
+            })
+            .count()
+    }
+
     fn block(&mut self, block: Block) {
-        match self.stack.last_mut() {
+        // Past flattened containers, to the container that holds them.
+        let open = self
+            .stack
+            .iter()
+            .rposition(|f| !matches!(f, Frame::Flattened));
+        match open.and_then(|i| self.stack.get_mut(i)) {
             Some(
                 Frame::Root(blocks)
                 | Frame::Quote(blocks)
@@ -592,6 +630,69 @@ pub fn is_safe_url(url: &str) -> bool {
 /// Renders a document as HTML. `rewrite` maps link and image targets
 /// (internal links) before they are written.
 pub fn to_html(document: &Document, rewrite: &dyn Fn(&str) -> String) -> String {
+    let html = render_html(document, rewrite);
+    // Raw HTML is only in the document when the site allows it; even then it
+    // goes through a sanitiser, so content can never add scripts or handlers.
+    if has_raw_html(&document.blocks) {
+        sanitize(&html)
+    } else {
+        html
+    }
+}
+
+/// Cleans HTML with ammonia: the tags of ordinary text, no scripts, no
+/// event handlers, no styles but table alignment, and only the link schemes
+/// of [`is_safe_url`].
+pub fn sanitize(html: &str) -> String {
+    use std::collections::HashSet;
+    ammonia::Builder::default()
+        .url_schemes(HashSet::from(["http", "https", "mailto", "tel"]))
+        .add_generic_attributes(["id", "title"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("section", ["class", "aria-label"])
+        .add_tag_attributes("a", ["aria-label"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .add_tags(["section"])
+        .attribute_filter(|_, attribute, value| {
+            if attribute == "style" {
+                let allowed = ["text-align:left", "text-align:center", "text-align:right"];
+                return allowed.contains(&value).then(|| value.into());
+            }
+            Some(value.into())
+        })
+        .clean(html)
+        .to_string()
+}
+
+fn has_raw_html(blocks: &[Block]) -> bool {
+    fn inline_raw(inlines: &[Inline]) -> bool {
+        inlines.iter().any(|i| match i {
+            Inline::Html(_) => true,
+            Inline::Strong(c)
+            | Inline::Emphasis(c)
+            | Inline::Strikethrough(c)
+            | Inline::Link { content: c, .. } => inline_raw(c),
+            _ => false,
+        })
+    }
+    blocks.iter().any(|b| match b {
+        Block::Html(_) => true,
+        Block::Heading { content, .. } | Block::Paragraph(content) => inline_raw(content),
+        Block::List { items, .. } => items.iter().any(|item| has_raw_html(item)),
+        Block::Quote(blocks)
+        | Block::Footnote {
+            content: blocks, ..
+        } => has_raw_html(blocks),
+        Block::Table { head, rows, .. } => head
+            .iter()
+            .chain(rows.iter().flatten())
+            .any(|c| inline_raw(c)),
+        Block::Code { .. } | Block::Rule => false,
+    })
+}
+
+fn render_html(document: &Document, rewrite: &dyn Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(1024);
     let mut footnotes = Vec::new();
     for block in &document.blocks {
@@ -838,6 +939,48 @@ mod tests {
     }
 
     #[test]
+    fn allowed_html_is_sanitised() {
+        let hostile = [
+            "<script>alert(1)</script>",
+            "<SCRIPT>alert(1)</SCRIPT>",
+            "<img src=x onerror=alert(1)>",
+            "<img src=x OnErRoR=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+            "<a href=\"java\tscript:alert(1)\">x</a>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<svg onload=alert(1)></svg>",
+            "<div style=\"background:url(javascript:alert(1))\">x</div>",
+            "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>",
+            "<b onclick=\"alert(1)\">bold</b>",
+        ];
+        for input in hostile {
+            let out = html(&format!("Text {input} more\n\n{input}\n"), true).to_ascii_lowercase();
+            for bad in [
+                "<script",
+                "onerror",
+                "onload",
+                "onclick",
+                "javascript:",
+                "<iframe",
+                "style=\"background",
+            ] {
+                assert!(!out.contains(bad), "{input} -> {out}");
+            }
+        }
+        let kept = html(
+            "Some <b>bold</b> and <abbr title=\"range of motion\">ROM</abbr>.\n",
+            true,
+        );
+        assert!(
+            kept.contains("<b>bold</b>")
+                && kept.contains("<abbr title=\"range of motion\">ROM</abbr>"),
+            "{kept}"
+        );
+    }
+
+    #[test]
     fn drops_javascript_links_in_any_spelling() {
         for href in [
             "javascript:alert(1)",
@@ -853,6 +996,22 @@ mod tests {
             html("[ok](https://example.org)\n", false).contains("<a href=\"https://example.org\">")
         );
         assert!(html("[ok](../cat-cow/)\n", false).contains("<a href=\"../cat-cow/\">"));
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_not_a_crash() {
+        let deep = format!("{} deep\n", "> ".repeat(10_000));
+        let out = html(&deep, false);
+        assert!(out.contains("deep"));
+        assert!(out.matches("<blockquote>").count() <= MAX_NESTING);
+        let lists = format!(
+            "{}x\n",
+            (0..400)
+                .map(|i| format!("{}- ", "  ".repeat(i)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let _ = parse(&lists, MarkdownOptions::default()).plain_text();
     }
 
     #[test]

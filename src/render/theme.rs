@@ -330,6 +330,30 @@ impl Theme {
             .map_err(|e| self.diagnostic(template, &e))
     }
 
+    /// The first report of a tera text message, pointing into the template file.
+    fn report_diagnostic(&self, text: &str) -> Option<Diagnostic> {
+        let message = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("error: "))?;
+        let message = message.strip_prefix("error: ").unwrap_or(message);
+        let location = text.lines().find_map(|l| l.trim().strip_prefix("--> "))?;
+        let mut parts = location.rsplitn(3, ':');
+        let column: usize = parts.next()?.trim().parse().ok()?;
+        let line: usize = parts.next()?.trim().parse().ok()?;
+        let name = parts.next()?;
+        let source = self.sources.get(name)?;
+        let hint = if message.starts_with("Unknown function") {
+            "templates have no functions that read the environment, the clock or files; use the data listed in docs/themes.md"
+        } else {
+            "fix the template; the theme guide in docs/themes.md lists the data each template receives"
+        };
+        Some(
+            Diagnostic::error(self.origin(name), format!("template error: {message}"))
+                .at(source, line, column)
+                .hint(hint),
+        )
+    }
+
     /// A tera error as a diagnostic pointing into the template file.
     fn diagnostic(&self, template: &str, error: &tera::Error) -> Diagnostic {
         let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -352,6 +376,13 @@ impl Theme {
                     .hint("fix the template; the theme guide in docs/themes.md lists the data each template receives");
             }
             current = e.source();
+        }
+        // Checks done when templates are added (unknown functions, filters,
+        // tests) arrive as text reports: `error: MESSAGE` then `--> NAME:LINE:COL`.
+        if let tera::ErrorKind::Msg(text) = error.kind()
+            && let Some(d) = self.report_diagnostic(text)
+        {
+            return d;
         }
         let message = match error.kind() {
             tera::ErrorKind::TemplateNotFound(name) => {

@@ -6,6 +6,7 @@ mod cli;
 mod faults;
 mod features;
 mod handouts;
+mod hostile;
 mod invalid;
 mod never_panics;
 mod support;
