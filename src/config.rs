@@ -191,6 +191,18 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
             let name = required_text(file, source, c.name.as_ref(), "clinic.name", &mut errors)
                 .unwrap_or_default();
             let logo = c.logo.map(|l| l.value);
+            if let Some(site) = &c.website
+                && !(site.starts_with("https://") || site.starts_with("http://"))
+            {
+                errors.push(
+                    Diagnostic::error(
+                        file,
+                        format!("the clinic website `{site}` is not a web address"),
+                    )
+                    .at(source, 1, 1)
+                    .hint("write it in full, like `https://your-clinic.example/`"),
+                );
+            }
             Clinic {
                 name,
                 address: c.address,

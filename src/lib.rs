@@ -79,6 +79,15 @@ pub fn render_site(
             drafts: options.drafts,
         },
     )?;
+    if let Some(url) = &options.base_url
+        && (!(url.starts_with("https://") || url.starts_with("http://"))
+            || url.contains(char::is_whitespace))
+    {
+        return Err(vec![
+            Diagnostic::error("--base-url", format!("`{url}` is not a full web address"))
+                .hint("write it like `--base-url https://preview.your-clinic.example/`"),
+        ]);
+    }
     if let Some(url) = &options.base_url {
         site.config.base_url = if url.ends_with('/') {
             url.clone()

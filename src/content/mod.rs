@@ -636,7 +636,12 @@ pub fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             .hint("save it as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => {
+        Ok(mut text) => {
+            // A byte-order mark is not content: without it, columns in
+            // messages match what editors show.
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
             if let Some(offset) = text.find('\0') {
                 let (line, column) = line_column(&text, offset);
                 return Err(Diagnostic::error(file, "this file contains a NUL byte")

@@ -162,3 +162,16 @@ fn quiet_prints_nothing_but_errors() {
     assert!(result.status.success());
     assert_eq!(stderr(&result), "");
 }
+
+#[test]
+fn base_url_flag_must_be_a_web_address() {
+    let site = fixture("minimal");
+    let result = movepress(site.path(), &["build", "--base-url", "javascript:alert(1)"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        stderr(&result).contains("is not a full web address"),
+        "{}",
+        stderr(&result)
+    );
+    assert!(!site.path().join("output").exists());
+}
