@@ -66,6 +66,14 @@ impl Diagnostic {
         self
     }
 
+    /// Points the diagnostic at `column` of `line`, whose text is given.
+    pub fn at_line(mut self, text: &str, line: usize, column: usize) -> Self {
+        self.line = line;
+        self.column = column.max(1);
+        self.source_line = Some(text.trim_end_matches(['\n', '\r']).to_string());
+        self
+    }
+
     /// Underlines `width` characters from the column.
     pub fn width(mut self, width: usize) -> Self {
         self.width = width.max(1);

@@ -105,6 +105,7 @@ pub fn parse(source: &str, options: MarkdownOptions) -> Document {
     let mut builder = Builder {
         options,
         stack: vec![Frame::Root(Vec::new())],
+        depth: 0,
         ids: HashMap::new(),
         footnotes: HashMap::new(),
     };
@@ -156,6 +157,20 @@ enum Frame {
     Flattened,
 }
 
+impl Frame {
+    /// Quotes, lists, items and footnotes: the frames that nest blocks.
+    fn is_container(&self) -> bool {
+        matches!(
+            self,
+            Frame::Quote(_)
+                | Frame::List { .. }
+                | Frame::Item(..)
+                | Frame::Footnote { .. }
+                | Frame::Flattened
+        )
+    }
+}
+
 /// How deep block containers (quotes, lists) may nest.
 const MAX_NESTING: usize = 24;
 
@@ -173,6 +188,9 @@ enum SpanKind {
 struct Builder {
     options: MarkdownOptions,
     stack: Vec<Frame>,
+    /// How many block containers are open (kept, not counted, so that
+    /// opening one costs the same at any depth).
+    depth: usize,
     ids: HashMap<String, usize>,
     footnotes: HashMap<String, usize>,
 }
@@ -207,8 +225,8 @@ impl Builder {
             tag,
             Tag::BlockQuote(_) | Tag::List(_) | Tag::Item | Tag::FootnoteDefinition(_)
         );
-        if nests && self.depth() >= MAX_NESTING {
-            self.stack.push(Frame::Flattened);
+        if nests && self.depth >= MAX_NESTING {
+            self.push(Frame::Flattened);
             return;
         }
         let frame = match tag {
@@ -274,16 +292,16 @@ impl Builder {
             // keep their text as a plain paragraph if they ever appear.
             _ => Frame::Paragraph(Vec::new()),
         };
-        self.stack.push(frame);
+        self.push(frame);
     }
 
     fn end(&mut self, tag: TagEnd) {
-        let Some(frame) = self.stack.pop() else {
+        let Some(frame) = self.pop() else {
             return;
         };
         match frame {
             Frame::Flattened => {}
-            Frame::Root(blocks) => self.stack.push(Frame::Root(blocks)),
+            Frame::Root(blocks) => self.push(Frame::Root(blocks)),
             Frame::Paragraph(content) => {
                 if !content.is_empty() {
                     self.block(Block::Paragraph(content));
@@ -426,21 +444,19 @@ impl Builder {
         }
     }
 
-    /// How many block containers are open.
-    fn depth(&self) -> usize {
-        self.stack
-            .iter()
-            .filter(|f| {
-                matches!(
-                    f,
-                    Frame::Quote(_)
-                        | Frame::List { .. }
-                        | Frame::Item(..)
-                        | Frame::Footnote { .. }
-                        | Frame::Flattened
-                )
-            })
-            .count()
+    fn push(&mut self, frame: Frame) {
+        if frame.is_container() {
+            self.depth += 1;
+        }
+        self.stack.push(frame);
+    }
+
+    fn pop(&mut self) -> Option<Frame> {
+        let frame = self.stack.pop()?;
+        if frame.is_container() {
+            self.depth -= 1;
+        }
+        Some(frame)
     }
 
     fn block(&mut self, block: Block) {

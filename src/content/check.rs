@@ -15,15 +15,34 @@ pub struct FileCheck<'a> {
     /// File line of the YAML's first line.
     pub first_line: usize,
     pub errors: Vec<Diagnostic>,
+    /// Byte offset of each line's start, made on the first error, so that
+    /// many errors in one file cost one pass over it, not one each.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> FileCheck<'a> {
+    /// A diagnostic pointing at `line:column` of this file.
+    fn point(&self, message: impl Into<String>, line: usize, column: usize) -> Diagnostic {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.source.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.source.len());
+        let end = starts.get(line).copied().unwrap_or(self.source.len());
+        Diagnostic::error(self.file, message).at_line(&self.source[start..end], line, column)
+    }
+
     pub fn new(file: &'a Path, source: &'a str, first_line: usize) -> Self {
         FileCheck {
             file,
             source,
             first_line,
             errors: Vec::new(),
+            line_starts: std::cell::OnceCell::new(),
         }
     }
 
@@ -36,12 +55,8 @@ impl<'a> FileCheck<'a> {
         hint: impl Into<String>,
     ) {
         let (line, col) = yaml::position(value, self.first_line);
-        self.errors.push(
-            Diagnostic::error(self.file, message)
-                .at(self.source, line, col)
-                .width(width)
-                .hint(hint),
-        );
+        let diagnostic = self.point(message, line, col).width(width).hint(hint);
+        self.errors.push(diagnostic);
     }
 
     /// Records an error about a missing key, pointing at the front matter's start.
