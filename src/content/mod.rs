@@ -75,26 +75,17 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
             None
         }
     };
-    // Exercises that could not be read: references to them are not reported
+    // Files that could not be read: references to them are not reported
     // again as "does not exist", the file's own error says what is wrong.
-    let broken: Vec<String> = exercise_files
+    let mut failed = Vec::new();
+    let exercises = keep_parsed(&exercise_files, exercises, &mut diagnostics, &mut failed);
+    let broken: Vec<String> = failed
         .iter()
-        .zip(&exercises)
-        .filter(|(_, r)| r.is_err())
-        .filter_map(|(f, _)| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .collect();
-    let exercises: Vec<_> = exercises
-        .into_iter()
-        .filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok())
-        .collect();
-    let programs: Vec<_> = programs
-        .into_iter()
-        .filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok())
-        .collect();
-    let pages: Vec<_> = pages
-        .into_iter()
-        .filter_map(|r| r.map_err(|e| diagnostics.extend(e)).ok())
-        .collect();
+    let programs = keep_parsed(&program_files, programs, &mut diagnostics, &mut failed);
+    let pages = keep_parsed(&page_files, pages, &mut diagnostics, &mut failed);
+    let broken_sources: Vec<String> = failed.iter().map(|f| content_key(f)).collect();
 
     let static_files = list_static(root, &mut diagnostics);
     let parsed = Parsed {
@@ -103,6 +94,7 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
         pages,
         static_files,
         broken,
+        broken_sources,
     };
     let site = assemble(root, config.take(), parsed, options, &mut diagnostics);
     crate::diagnostics::sort(&mut diagnostics);
@@ -123,6 +115,29 @@ struct Parsed {
     static_files: Vec<PathBuf>,
     /// File stems of exercise files that had errors.
     broken: Vec<String>,
+    /// Every content file that had errors, as internal links name it.
+    broken_sources: Vec<String>,
+}
+
+/// The results that parsed; the errors go to `diagnostics` and the files
+/// that failed to `failed`.
+fn keep_parsed<T>(
+    files: &[PathBuf],
+    results: Vec<Result<T, Vec<Diagnostic>>>,
+    diagnostics: &mut Vec<Diagnostic>,
+    failed: &mut Vec<PathBuf>,
+) -> Vec<T> {
+    let mut kept = Vec::with_capacity(results.len());
+    for (file, result) in files.iter().zip(results) {
+        match result {
+            Ok(parsed) => kept.push(parsed),
+            Err(errors) => {
+                diagnostics.extend(errors);
+                failed.push(file.clone());
+            }
+        }
+    }
+    kept
 }
 
 /// Cross-file checks (unique slugs, references, images) and the final model.
@@ -139,6 +154,7 @@ fn assemble(
         pages,
         static_files,
         broken,
+        broken_sources,
     } = parsed;
     // Unique slugs, among exercises, programs and pages each (drafts included:
     // publishing a draft must not suddenly collide).
@@ -318,7 +334,10 @@ fn assemble(
         )
         .chain(pages.iter().map(|(p, _, l)| (&p.source, l)));
     for (file, refs) in written {
-        for r in refs.iter().filter(|r| !links.contains_key(&r.target)) {
+        for r in refs
+            .iter()
+            .filter(|r| !links.contains_key(&r.target) && !broken_sources.contains(&r.target))
+        {
             let source = source_of(file);
             let known: Vec<&str> = links.keys().map(String::as_str).collect();
             let hint = if all_sources.contains(&r.target) {

@@ -136,3 +136,22 @@ fn template_that_drops_the_disclaimer_names_template_and_page() {
         "{err}"
     );
 }
+
+#[test]
+fn links_to_a_broken_file_are_not_reported_again() {
+    let site = fixture("minimal");
+    overlay(site.path(), "invalid/unknown-key");
+    let page = site.path().join("content/pages/about.md");
+    std::fs::write(
+        &page,
+        "---\ntitle: About us\n---\nSee [Cat-Cow](@/exercises/cat-cow.md).\n",
+    )
+    .unwrap();
+    let err = stderr(&movepress(site.path(), &["check"]));
+    assert!(err.contains("unknown key `rep`"), "{err}");
+    assert!(
+        !err.contains("does not exist"),
+        "the broken file's own error is enough:\n{err}"
+    );
+    assert!(err.contains("1 error in 1 file"), "{err}");
+}
