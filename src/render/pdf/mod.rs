@@ -147,26 +147,48 @@ pub fn program_handout(
         parts.push(ctx.exercise(Some(i + 1), exercise, &dosage, note));
         rows.push(format!("{}. {}", i + 1, exercise.title));
     }
-    let schedule = tracking::schedule(program.frequency.as_deref());
-    parts.extend(
-        tracking::blocks(
-            &rows,
-            schedule,
-            options.tracking_days,
-            ctx.width,
-            ctx.size,
-            &options.style,
-        )
-        .into_iter()
-        .map(Part::Fixed),
+    let frequency = program.frequency.as_deref();
+    let document = Document {
+        title: &program.title,
+        summary: &program.summary,
+    };
+    finish(ctx, furniture, parts, &sheet, &rows, frequency, document)
+}
+
+/// The title and summary a handout's metadata carries.
+struct Document<'a> {
+    title: &'a str,
+    summary: &'a str,
+}
+
+/// Adds the tracking log (one row per exercise, sized from the frequency)
+/// after the exercises, then lays out the pages.
+fn finish(
+    ctx: Ctx<'_>,
+    furniture: Furniture,
+    mut parts: Vec<Part>,
+    sheet: &Sheet,
+    rows: &[String],
+    frequency: Option<&str>,
+    document: Document<'_>,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let options = ctx.options;
+    let log = tracking::blocks(
+        rows,
+        tracking::schedule(frequency),
+        options.tracking_days,
+        ctx.width,
+        ctx.size,
+        &options.style,
     );
+    parts.extend(log.into_iter().map(Part::Fixed));
     render(
         ctx,
         furniture,
         parts,
-        &sheet,
-        &program.title,
-        &program.summary,
+        sheet,
+        document.title,
+        document.summary,
     )
 }
 
@@ -196,28 +218,12 @@ pub fn exercise_handout(
     let mut dosage = exercise.dosage.clone();
     dosage.frequency = None;
     parts.push(ctx.exercise(None, exercise, &dosage, None));
-    let schedule = tracking::schedule(frequency);
     let rows = [exercise.title.clone()];
-    parts.extend(
-        tracking::blocks(
-            &rows,
-            schedule,
-            options.tracking_days,
-            ctx.width,
-            ctx.size,
-            &options.style,
-        )
-        .into_iter()
-        .map(Part::Fixed),
-    );
-    render(
-        ctx,
-        furniture,
-        parts,
-        &sheet,
-        &exercise.title,
-        &exercise.summary,
-    )
+    let document = Document {
+        title: &exercise.title,
+        summary: &exercise.summary,
+    };
+    finish(ctx, furniture, parts, &sheet, &rows, frequency, document)
 }
 
 /// A sheet of paper and its margins, in points.
