@@ -507,6 +507,8 @@ mod tests {
         let attribute =
             "<meta content=\"This is general advice; it doesn't replace your clinician.\">";
         assert!(!shows_disclaimer(attribute, d));
+        let title = "<html><head><title>This is general advice; it doesn't replace your clinician.</title></head><body></body></html>";
+        assert!(!shows_disclaimer(title, d), "the title is not on the page");
     }
 
     #[test]

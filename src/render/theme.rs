@@ -68,7 +68,7 @@ fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<
     let mut chain: Vec<ThemeFiles> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let mut current = name.to_string();
-    let mut yamls: Vec<(PathBuf, String)> = Vec::new();
+    let mut yamls: Vec<(PathBuf, String, ThemeFile)> = Vec::new();
     loop {
         if names.contains(&current) {
             return Err(vec![
@@ -88,12 +88,26 @@ fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<
             .iter()
             .find(|(p, _, _)| p == "theme.yaml")
             .map(|(_, o, b)| (o.clone(), String::from_utf8_lossy(b).into_owned()));
-        let parent = match &yaml {
+        let parent = match yaml {
             Some((origin, text)) if !text.trim().is_empty() => {
-                let file: ThemeFile =
-                    crate::content::yaml::parse(origin, text, text, 1).map_err(|d| vec![d])?;
-                yamls.push((origin.clone(), text.clone()));
-                file.extends.map(|e| e.value)
+                let mut file: ThemeFile =
+                    crate::content::yaml::parse(&origin, &text, &text, 1).map_err(|d| vec![d])?;
+                let parent = file.extends.take();
+                if let Some(parent) = &parent
+                    && !crate::content::check::is_slug(&parent.value)
+                {
+                    let (line, col) = crate::content::yaml::position(parent, 1);
+                    return Err(vec![
+                        Diagnostic::error(
+                            &origin,
+                            format!("`{}` is not a theme name", parent.value),
+                        )
+                        .at(&text, line, col)
+                        .hint("name a built-in theme (`clinic`, `clarity`) or a folder in themes/"),
+                    ]);
+                }
+                yamls.push((origin, text, file));
+                parent.map(|p| p.value)
             }
             _ => None,
         };
@@ -110,11 +124,8 @@ fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<
         min_font_size: 12.0,
     };
     let mut errors = Vec::new();
-    for (origin, text) in &yamls {
-        let Ok(file) = crate::content::yaml::parse::<ThemeFile>(origin, text, text, 1) else {
-            continue;
-        };
-        let Some(h) = file.handout else { continue };
+    for (origin, text, file) in &yamls {
+        let Some(h) = &file.handout else { continue };
         let s = &mut look.style;
         for (value, slot) in [
             (&h.text, &mut s.text),
