@@ -1,0 +1,1 @@
+//! The development web server (being written).
