@@ -16,6 +16,7 @@ pub mod diagnostics;
 mod embedded;
 pub mod handout;
 pub mod images;
+pub mod incremental;
 pub mod markdown;
 pub mod model;
 pub mod output;
@@ -74,11 +75,57 @@ pub fn render_site(
     root: &Path,
     options: &BuildOptions,
 ) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
-    let (mut site, warnings) = content::load(
+    let sources = content::Sources::read(root);
+    let prepared = prepare(root, &sources, options, &mut content::ParseCache::default())?;
+    let Prepared {
+        site,
+        theme,
+        statics,
+        html,
+        warnings,
+    } = prepared;
+    let mut artifacts = render::html::render(&site, &theme, &html)?;
+    let pages = artifacts.len();
+    artifacts.extend(handouts(&site, &theme.handout)?);
+    artifacts.extend(meta_files(&site));
+    artifacts.extend(statics);
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    let files = artifacts.len();
+    Ok((
+        artifacts,
+        BuildReport {
+            pages,
+            files,
+            warnings,
+        },
+    ))
+}
+
+/// A checked site with its theme: everything rendering needs.
+pub struct Prepared {
+    pub site: Site,
+    pub theme: Theme,
+    /// The theme's and the site's static files.
+    pub statics: Vec<Artifact>,
+    pub html: HtmlOptions,
+    /// Problems that do not stop the build.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads and checks the site from its sources, and loads its theme.
+pub fn prepare(
+    root: &Path,
+    sources: &content::Sources,
+    options: &BuildOptions,
+    cache: &mut content::ParseCache,
+) -> Result<Prepared, Vec<Diagnostic>> {
+    let (mut site, warnings) = content::load_sources(
         root,
+        sources,
         content::LoadOptions {
             drafts: options.drafts,
         },
+        cache,
     )?;
     if let Some(url) = &options.base_url
         && (!(url.starts_with("https://") || url.starts_with("http://"))
@@ -97,34 +144,33 @@ pub fn render_site(
         };
     }
     let theme = Theme::load(root, &site.config.theme)?;
-    let static_artifacts = static_files(&site, &theme).map_err(|d| vec![d])?;
-    let html_options = HtmlOptions {
+    let statics = static_files(&site, &theme).map_err(|d| vec![d])?;
+    let html = HtmlOptions {
         handouts: true,
-        assets: render::views::assets(&static_artifacts),
+        assets: render::views::assets(&statics),
     };
-    let mut artifacts = render::html::render(&site, &theme, &html_options)?;
-    let pages = artifacts.len();
-    artifacts.extend(handouts(&site, &theme.handout)?);
-    artifacts.push(render::meta::sitemap(&site));
-    artifacts.push(render::meta::robots(&site));
-    artifacts.push(render::meta::feed(&site));
-    artifacts.push(render::search::index(&site));
-    artifacts.extend(static_artifacts);
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    let files = artifacts.len();
-    Ok((
-        artifacts,
-        BuildReport {
-            pages,
-            files,
-            warnings,
-        },
-    ))
+    Ok(Prepared {
+        site,
+        theme,
+        statics,
+        html,
+        warnings,
+    })
+}
+
+/// The sitemap, robots.txt, the Atom feed and the search index.
+pub fn meta_files(site: &Site) -> [Artifact; 4] {
+    [
+        render::meta::sitemap(site),
+        render::meta::robots(site),
+        render::meta::feed(site),
+        render::search::index(site),
+    ]
 }
 
 /// The printable handouts: `handouts/<program>.pdf` for every program and
 /// `handouts/exercises/<slug>.pdf` for every exercise, made in parallel.
-fn handouts(
+pub fn handouts(
     site: &Site,
     look: &render::theme::HandoutLook,
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {

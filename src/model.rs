@@ -273,7 +273,7 @@ pub struct Page {
 }
 
 /// The ways exercises are classified; each gets `/<slug>/` and `/<slug>/<term>/` pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Taxonomy {
     Regions,

@@ -9,9 +9,10 @@ pub mod page;
 pub mod program;
 pub mod yaml;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -28,45 +29,213 @@ pub struct LoadOptions {
 
 /// Loads and checks a whole site. On errors, returns all of them (and any warnings).
 pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let sources = Sources::read(root);
+    load_sources(root, &sources, options, &mut ParseCache::default())
+}
+
+/// The text of every source file of a site, read but not yet parsed. `serve`
+/// keeps one and re-reads only the files that change.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// site.yaml.
+    pub config: Result<Arc<str>, Diagnostic>,
+    /// content/exercises, content/programs and content/pages: each file
+    /// (relative to the site) with its text, sorted by path.
+    pub exercises: Vec<(PathBuf, Result<Arc<str>, Diagnostic>)>,
+    pub programs: Vec<(PathBuf, Result<Arc<str>, Diagnostic>)>,
+    pub pages: Vec<(PathBuf, Result<Arc<str>, Diagnostic>)>,
+    /// Files under static/, relative to static/.
+    pub static_files: Vec<PathBuf>,
+    /// Problems found while listing the folders (unused files, bad links).
+    pub listing: Vec<Diagnostic>,
+}
+
+/// Where each kind of source lives and the file endings read there.
+const EXERCISES: (&str, &[&str]) = ("content/exercises", &["md"]);
+const PROGRAMS: (&str, &[&str]) = ("content/programs", &["yaml", "yml"]);
+const PAGES: (&str, &[&str]) = ("content/pages", &["md"]);
+
+impl Sources {
+    /// Lists and reads every source file of the site.
+    pub fn read(root: &Path) -> Sources {
+        let mut listing = Vec::new();
+        let config = read_text(root, Path::new(crate::config::FILE)).map(Arc::from);
+        let mut read_all = |(folder, extensions): (&str, &[&str])| {
+            list_sources(root, folder, extensions, &mut listing)
+                .into_par_iter()
+                .map(|file| {
+                    let text = read_text(root, &file).map(Arc::from);
+                    (file, text)
+                })
+                .collect::<Vec<_>>()
+        };
+        let exercises = read_all(EXERCISES);
+        let programs = read_all(PROGRAMS);
+        let pages = read_all(PAGES);
+        let static_files = list_static(root, &mut listing);
+        Sources {
+            config,
+            exercises,
+            programs,
+            pages,
+            static_files,
+            listing,
+        }
+    }
+
+    /// Re-reads one changed, added or removed content file or site.yaml
+    /// (`file` relative to the site). Returns false when the change is of
+    /// another kind (a folder, a link, a file in the wrong place): then only
+    /// reading everything again is right.
+    pub fn refresh(&mut self, root: &Path, file: &Path) -> bool {
+        if file == Path::new(crate::config::FILE) {
+            self.config = read_text(root, file).map(Arc::from);
+            return true;
+        }
+        let Some(name) = file.file_name().map(|n| n.to_string_lossy()) else {
+            return false;
+        };
+        let in_folder = |(folder, extensions): (&str, &[&str])| {
+            file.parent() == Some(Path::new(folder))
+                && file
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+        };
+        let list = if in_folder(EXERCISES) {
+            &mut self.exercises
+        } else if in_folder(PROGRAMS) {
+            &mut self.programs
+        } else if in_folder(PAGES) {
+            &mut self.pages
+        } else {
+            return false;
+        };
+        if is_ignored(&name) {
+            return true;
+        }
+        let position = list.binary_search_by(|(path, _)| path.as_path().cmp(file));
+        match fs::symlink_metadata(root.join(file)) {
+            Ok(meta) if meta.is_file() => {
+                let text = read_text(root, file).map(Arc::from);
+                match position {
+                    Ok(i) => list[i].1 = text,
+                    Err(i) => list.insert(i, (file.to_path_buf(), text)),
+                }
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Ok(i) = position {
+                    let _removed = list.remove(i);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Parsed files by path and text, so that an unchanged file is not parsed
+/// again, and image checks by path. Empty for a one-off build.
+#[derive(Default)]
+pub struct ParseCache {
+    allow_html: bool,
+    exercises: Parses<exercise::ParsedExercise>,
+    programs: Parses<program::ParsedProgram>,
+    pages: Parses<page::ParsedPage>,
+    /// Image path in static/ -> whether it may be used, and its size.
+    images: ImageChecks,
+}
+
+/// File -> the text it was parsed from and the result.
+type Parses<T> = HashMap<PathBuf, (Arc<str>, Result<T, Vec<Diagnostic>>)>;
+
+/// Image path in static/ -> whether it may be used, and its size.
+type ImageChecks = Mutex<HashMap<String, Result<Option<(u32, u32)>, StaticPathProblem>>>;
+
+impl ParseCache {
+    /// Forgets the image checks, after a change in static/.
+    pub fn forget_images(&mut self) {
+        self.images = Mutex::default();
+    }
+}
+
+/// Parses the files that are not in `cache` (in parallel) and returns every
+/// file's result in order; the cache then holds exactly these files.
+fn parse_all<T: Clone + Send + Sync>(
+    files: &[(PathBuf, Result<Arc<str>, Diagnostic>)],
+    cache: &mut Parses<T>,
+    parse: impl Fn(&Path, &str) -> Result<T, Vec<Diagnostic>> + Sync,
+) -> (Vec<PathBuf>, Vec<Result<T, Vec<Diagnostic>>>) {
+    let fresh: Vec<(usize, Result<T, Vec<Diagnostic>>)> = files
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, (file, text))| match text {
+            Err(d) => Some((i, Err(vec![d.clone()]))),
+            Ok(text) => match cache.get(file) {
+                Some((cached, _)) if Arc::ptr_eq(cached, text) || cached == text => None,
+                _ => Some((i, parse(file, text))),
+            },
+        })
+        .collect();
+    let mut fresh = fresh.into_iter().peekable();
+    let mut next = HashMap::with_capacity(files.len());
+    let mut results = Vec::with_capacity(files.len());
+    for (i, (file, text)) in files.iter().enumerate() {
+        let result = match fresh.next_if(|(j, _)| *j == i) {
+            Some((_, result)) => result,
+            None => match (cache.remove(file), text) {
+                (Some((_, result)), _) => result,
+                // Not reached: a file is either parsed above or cached.
+                (None, Ok(text)) => parse(file, text),
+                (None, Err(d)) => Err(vec![d.clone()]),
+            },
+        };
+        if let Ok(text) = text {
+            next.insert(file.clone(), (text.clone(), result.clone()));
+        }
+        results.push(result);
+    }
+    *cache = next;
+    let paths = files.iter().map(|(file, _)| file.clone()).collect();
+    (paths, results)
+}
+
+/// Checks and assembles a site from its source texts, parsing only what
+/// `cache` does not already hold.
+pub fn load_sources(
+    root: &Path,
+    sources: &Sources,
+    options: LoadOptions,
+    cache: &mut ParseCache,
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     let config_path = Path::new(crate::config::FILE);
-    let config_source = read_text(root, config_path).map_err(|d| vec![d])?;
+    let config_source = sources.config.clone().map_err(|d| vec![d])?;
     let config = crate::config::parse(config_path, &config_source);
 
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = sources.listing.clone();
     let md = MarkdownOptions {
         allow_html: config
             .as_ref()
             .map(|c| c.markdown.allow_html)
             .unwrap_or(false),
     };
-    let exercise_files = list_sources(root, "content/exercises", &["md"], &mut diagnostics);
-    let program_files = list_sources(root, "content/programs", &["yaml", "yml"], &mut diagnostics);
-    let page_files = list_sources(root, "content/pages", &["md"], &mut diagnostics);
-
-    let exercises: Vec<_> = exercise_files
-        .par_iter()
-        .map(|file| {
-            read_text(root, file)
-                .map_err(|d| vec![d])
-                .and_then(|src| exercise::parse(file, &src, md))
-        })
-        .collect();
-    let programs: Vec<_> = program_files
-        .par_iter()
-        .map(|file| {
-            read_text(root, file)
-                .map_err(|d| vec![d])
-                .and_then(|src| program::parse(file, &src, md))
-        })
-        .collect();
-    let pages: Vec<_> = page_files
-        .par_iter()
-        .map(|file| {
-            read_text(root, file)
-                .map_err(|d| vec![d])
-                .and_then(|src| page::parse(file, &src, md))
-        })
-        .collect();
+    if cache.allow_html != md.allow_html {
+        *cache = ParseCache {
+            allow_html: md.allow_html,
+            ..ParseCache::default()
+        };
+    }
+    let (exercise_files, exercises) =
+        parse_all(&sources.exercises, &mut cache.exercises, |f, s| {
+            exercise::parse(f, s, md)
+        });
+    let (program_files, programs) = parse_all(&sources.programs, &mut cache.programs, |f, s| {
+        program::parse(f, s, md)
+    });
+    let (page_files, pages) = parse_all(&sources.pages, &mut cache.pages, |f, s| {
+        page::parse(f, s, md)
+    });
 
     let mut config = match config {
         Ok(config) => Some(config),
@@ -87,7 +256,7 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
     let pages = keep_parsed(&page_files, pages, &mut diagnostics, &mut failed);
     let broken_sources: Vec<String> = failed.iter().map(|f| content_key(f)).collect();
 
-    let static_files = list_static(root, &mut diagnostics);
+    let static_files = sources.static_files.clone();
     let parsed = Parsed {
         exercises,
         programs,
@@ -96,7 +265,14 @@ pub fn load(root: &Path, options: LoadOptions) -> Result<(Site, Vec<Diagnostic>)
         broken,
         broken_sources,
     };
-    let site = assemble(root, config.take(), parsed, options, &mut diagnostics);
+    let site = assemble(
+        root,
+        config.take(),
+        parsed,
+        options,
+        &cache.images,
+        &mut diagnostics,
+    );
     crate::diagnostics::sort(&mut diagnostics);
     let has_errors = diagnostics
         .iter()
@@ -146,6 +322,7 @@ fn assemble(
     config: Option<Config>,
     parsed: Parsed,
     options: LoadOptions,
+    images: &ImageChecks,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Site> {
     let Parsed {
@@ -241,19 +418,33 @@ fn assemble(
             }
         }
         for (image, r) in exercise.images.iter_mut().zip(&parsed.images) {
-            if let Err(problem) = check_static_path(root, &r.src) {
-                let source = source_of(file);
-                diagnostics.push(
-                    Diagnostic::error(file, problem.message(&r.src))
-                        .at(&source, r.line, r.column)
-                        .width(r.src.chars().count())
-                        .hint(problem.hint()),
-                );
-            } else if let Some((w, h)) =
-                crate::images::dimensions(&root.join("static").join(&r.src))
-            {
-                image.width = Some(w);
-                image.height = Some(h);
+            let checked = images
+                .lock()
+                .ok()
+                .and_then(|images| images.get(&r.src).copied());
+            let checked = checked.unwrap_or_else(|| {
+                let checked = check_static_path(root, &r.src)
+                    .map(|()| crate::images::dimensions(&root.join("static").join(&r.src)));
+                if let Ok(mut images) = images.lock() {
+                    images.insert(r.src.clone(), checked);
+                }
+                checked
+            });
+            match checked {
+                Err(problem) => {
+                    let source = source_of(file);
+                    diagnostics.push(
+                        Diagnostic::error(file, problem.message(&r.src))
+                            .at(&source, r.line, r.column)
+                            .width(r.src.chars().count())
+                            .hint(problem.hint()),
+                    );
+                }
+                Ok(Some((w, h))) => {
+                    image.width = Some(w);
+                    image.height = Some(h);
+                }
+                Ok(None) => {}
             }
         }
         out_exercises.push(exercise);
@@ -424,6 +615,7 @@ fn check_unique(
 }
 
 /// Why a path into static/ cannot be used.
+#[derive(Debug, Clone, Copy)]
 enum StaticPathProblem {
     Outside,
     Missing,

@@ -45,27 +45,71 @@ enum Data {
     NotFound,
 }
 
+/// Which page of the site: names what a page shows, so that `serve` can
+/// tell which pages a change touches.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PageKey {
+    Home,
+    Library,
+    Programs,
+    NotFound,
+    /// An exercise's page, by slug.
+    Exercise(String),
+    /// A program's page, by slug.
+    Program(String),
+    /// A taxonomy's overview (`/position/`).
+    Taxonomy(Taxonomy),
+    /// One term's list (`/position/kneeling/`).
+    Term(Taxonomy, String),
+    /// A free page, by slug.
+    Page(String),
+}
+
+/// Every page the site has.
+pub fn page_keys(site: &Site) -> Vec<PageKey> {
+    let counts = TermCounts::new(site);
+    jobs(site, &counts).iter().map(|j| j.key(site)).collect()
+}
+
 /// Renders every page of the site.
 pub fn render(
     site: &Site,
     theme: &Theme,
     options: &HtmlOptions,
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    render_selected(site, theme, options, |_| true)
+        .map(|pages| pages.into_iter().map(|(_, artifact)| artifact).collect())
+}
+
+/// Renders the pages that `wanted` picks, each with its key.
+pub fn render_selected(
+    site: &Site,
+    theme: &Theme,
+    options: &HtmlOptions,
+    wanted: impl Fn(&PageKey) -> bool + Sync,
+) -> Result<Vec<(PageKey, Artifact)>, Vec<Diagnostic>> {
     let counts = TermCounts::new(site);
     let site_view = views::site_view(site);
-    let jobs = jobs(site, &counts);
-    let results: Vec<Result<Artifact, Failure>> = jobs
-        .par_iter()
-        .map(|job| render_job(site, theme, &site_view, &counts, job, options))
+    let jobs: Vec<(PageKey, Job)> = jobs(site, &counts)
+        .into_iter()
+        .map(|job| (job.key(site), job))
+        .filter(|(key, _)| wanted(key))
+        .collect();
+    let results: Vec<(PageKey, Result<Artifact, Failure>)> = jobs
+        .into_par_iter()
+        .map(|(key, job)| {
+            let result = render_job(site, theme, &site_view, &counts, &job, options);
+            (key, result)
+        })
         .collect();
     let mut artifacts = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     // Template name -> pages made with it that lack the disclaimer.
     let mut undisclaimed: std::collections::BTreeMap<&str, Vec<String>> =
         std::collections::BTreeMap::new();
-    for result in results {
+    for (key, result) in results {
         match result {
-            Ok(artifact) => artifacts.push(artifact),
+            Ok(artifact) => artifacts.push((key, artifact)),
             Err(Failure::Template(error)) => errors.push(error),
             Err(Failure::NoDisclaimer { template, page }) => {
                 undisclaimed.entry(template).or_default().push(page)
@@ -124,6 +168,22 @@ fn missing_disclaimer(theme: &Theme, template: &str, pages: &[String]) -> Diagno
         ));
     }
     Diagnostic::error(theme.origin(template), message).hint(hint)
+}
+
+impl Job {
+    fn key(&self, site: &Site) -> PageKey {
+        match &self.data {
+            Data::Home => PageKey::Home,
+            Data::Library => PageKey::Library,
+            Data::Programs => PageKey::Programs,
+            Data::NotFound => PageKey::NotFound,
+            Data::Exercise(i) => PageKey::Exercise(site.exercises[*i].slug.clone()),
+            Data::Program(i) => PageKey::Program(site.programs[*i].slug.clone()),
+            Data::Taxonomy(t) => PageKey::Taxonomy(*t),
+            Data::Term(t, term) => PageKey::Term(*t, term.clone()),
+            Data::Page(i) => PageKey::Page(site.pages[*i].slug.clone()),
+        }
+    }
 }
 
 fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {

@@ -235,6 +235,16 @@ pub fn context<T: serde::Serialize>(view: &T) -> Context {
 impl Theme {
     /// Loads theme `name` (themes/<name>/ in the site, else built-in) and the
     /// site's templates/ overrides.
+    /// Feeds everything that shapes the pages and handouts to `state`: the
+    /// templates, the static files and the handout look. Two themes with the
+    /// same fingerprint render the same site the same way.
+    pub fn fingerprint(&self, state: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        self.sources.hash(state);
+        self.static_files.hash(state);
+        format!("{:?}", self.handout).hash(state);
+    }
+
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut templates: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
         let mut static_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();

@@ -7,6 +7,7 @@ mod faults;
 mod features;
 mod handouts;
 mod hostile;
+mod incremental;
 mod invalid;
 mod never_panics;
 mod support;

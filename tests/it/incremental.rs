@@ -1,0 +1,241 @@
+//! `serve`'s incremental rebuilds: after every kind of edit, the site in
+//! memory equals what a clean build writes, and an edit renders only the
+//! pages that show what changed.
+
+use std::fs;
+use std::path::Path;
+
+use movepress::BuildOptions;
+use movepress::incremental::{Rebuilt, Session};
+
+use crate::support::example_site;
+
+/// Applies `edit` to the site, tells the session which files it touched,
+/// rebuilds, and checks the result against a clean build of the same files.
+fn step(site: &Path, session: &mut Session, touched: &[&str], edit: impl FnOnce(&Path)) -> Rebuilt {
+    edit(site);
+    for path in touched {
+        session.changed(Path::new(path));
+    }
+    let rebuilt = session
+        .rebuild()
+        .unwrap_or_else(|e| panic!("rebuild after editing {touched:?} failed: {e:?}"));
+    let incremental = session.current().expect("a build").artifacts();
+    let (clean, _) = movepress::render_site(site, &BuildOptions::default()).expect("clean build");
+    let paths =
+        |a: &[movepress::render::Artifact]| a.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        paths(&incremental),
+        paths(&clean),
+        "after editing {touched:?}: the same files"
+    );
+    for (inc, clean) in incremental.iter().zip(&clean) {
+        assert!(
+            inc.bytes == clean.bytes,
+            "after editing {touched:?}: `{}` differs from a clean build",
+            inc.path
+        );
+    }
+    rebuilt
+}
+
+fn replace(site: &Path, file: &str, from: &str, to: &str) {
+    let path = site.join(file);
+    let text = fs::read_to_string(&path).expect("read");
+    assert!(text.contains(from), "{file} has no `{from}`");
+    fs::write(&path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
+    let dir = example_site();
+    let site = dir.path();
+    let mut session = Session::new(site, BuildOptions::default());
+    let first = session.rebuild().expect("first build");
+    assert!(first.everything);
+
+    // A change to one exercise's text: its page, the programs with it, the
+    // listings and its term pages; not an unrelated exercise.
+    let body = step(site, &mut session, &["content/exercises/cat-cow.md"], |s| {
+        replace(
+            s,
+            "content/exercises/cat-cow.md",
+            "This gentle warm-up",
+            "This very gentle warm-up",
+        )
+    });
+    assert!(!body.everything);
+    for page in [
+        "exercises/cat-cow/index.html",
+        "programs/gentle-stretching/index.html",
+        "exercises/index.html",
+        "position/quadruped/index.html",
+    ] {
+        assert!(
+            body.rendered.contains(&page.to_string()),
+            "{page} not rendered again: {:?}",
+            body.rendered
+        );
+    }
+    for page in [
+        "exercises/locust-pose/index.html",
+        "programs/desk-worker-reset/index.html",
+        "about/index.html",
+    ] {
+        assert!(
+            !body.rendered.contains(&page.to_string()),
+            "{page} rendered for nothing"
+        );
+    }
+    assert!(
+        body.rendered.len() < first.rendered.len() / 2,
+        "{} of {} pages",
+        body.rendered.len(),
+        first.rendered.len()
+    );
+
+    // A new term: its term page appears and counts change on pages showing it.
+    step(site, &mut session, &["content/exercises/cat-cow.md"], |s| {
+        replace(
+            s,
+            "content/exercises/cat-cow.md",
+            "equipment: [mat]",
+            "equipment: [mat, towel]",
+        )
+    });
+    // The title, as cards on other pages show it.
+    step(site, &mut session, &["content/exercises/cat-cow.md"], |s| {
+        replace(
+            s,
+            "content/exercises/cat-cow.md",
+            "title: Cat-Cow",
+            "title: Cat and cow",
+        )
+    });
+    // A program: another exercise added.
+    step(
+        site,
+        &mut session,
+        &["content/programs/gentle-stretching.yaml"],
+        |s| {
+            replace(
+                s,
+                "content/programs/gentle-stretching.yaml",
+                "  - exercise: sphinx-pose",
+                "  - exercise: locust-pose\n  - exercise: sphinx-pose",
+            )
+        },
+    );
+    // A new exercise.
+    step(
+        site,
+        &mut session,
+        &["content/exercises/wall-angel.md"],
+        |s| {
+            fs::write(
+            s.join("content/exercises/wall-angel.md"),
+            "---\ntitle: Wall angel\nsummary: Slide your arms up a wall.\nregions: [upper-back]\nposition: standing\ndifficulty: beginner\ndosage:\n  reps: 8\n---\nStand with your back to a wall.\n",
+        )
+        .expect("write")
+        },
+    );
+    // Renamed.
+    step(
+        site,
+        &mut session,
+        &[
+            "content/exercises/wall-angel.md",
+            "content/exercises/wall-slide.md",
+        ],
+        |s| {
+            fs::rename(
+                s.join("content/exercises/wall-angel.md"),
+                s.join("content/exercises/wall-slide.md"),
+            )
+            .expect("rename")
+        },
+    );
+    // Deleted.
+    step(
+        site,
+        &mut session,
+        &["content/exercises/wall-slide.md"],
+        |s| fs::remove_file(s.join("content/exercises/wall-slide.md")).expect("remove"),
+    );
+    // A template.
+    let template = step(site, &mut session, &["templates/index.html"], |s| {
+        replace(
+            s,
+            "templates/index.html",
+            "{% endblock main %}",
+            "<p>Open Monday to Friday.</p>{% endblock main %}",
+        )
+    });
+    assert!(template.everything);
+    // site.yaml.
+    step(site, &mut session, &["site.yaml"], |s| {
+        let text = fs::read_to_string(s.join("site.yaml")).expect("read");
+        let title = text
+            .lines()
+            .find(|l| l.starts_with("title:"))
+            .expect("a title")
+            .to_string();
+        fs::write(
+            s.join("site.yaml"),
+            text.replacen(&title, "title: Harbour Physio", 1),
+        )
+        .expect("write")
+    });
+    // A free page.
+    step(site, &mut session, &["content/pages/about.md"], |s| {
+        let text = fs::read_to_string(s.join("content/pages/about.md")).expect("read");
+        fs::write(
+            s.join("content/pages/about.md"),
+            format!("{text}\nWe are on the second floor.\n"),
+        )
+        .expect("write")
+    });
+    // A picture in static/.
+    step(site, &mut session, &["static/images/cat-cow.svg"], |s| {
+        let path = s.join("static/images/cat-cow.svg");
+        let text = fs::read_to_string(&path).expect("read");
+        fs::write(&path, text.replacen("</svg>", "<!-- redrawn --></svg>", 1)).expect("write")
+    });
+}
+
+#[test]
+fn an_error_keeps_the_last_good_build_and_fixing_it_recovers() {
+    let dir = example_site();
+    let site = dir.path();
+    let mut session = Session::new(site, BuildOptions::default());
+    session.rebuild().expect("first build");
+    let before = session.current().expect("a build").artifacts();
+
+    replace(
+        site,
+        "content/exercises/cat-cow.md",
+        "  reps: 10",
+        "  reps: ten",
+    );
+    session.changed(Path::new("content/exercises/cat-cow.md"));
+    let errors = session.rebuild().expect_err("a bad number fails");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file == Path::new("content/exercises/cat-cow.md")),
+        "{errors:?}"
+    );
+    assert!(
+        session.current().expect("still a build").artifacts() == before,
+        "the last good build stays"
+    );
+
+    step(site, &mut session, &["content/exercises/cat-cow.md"], |s| {
+        replace(
+            s,
+            "content/exercises/cat-cow.md",
+            "  reps: ten",
+            "  reps: 12",
+        )
+    });
+}
