@@ -45,6 +45,25 @@ pub enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build the site in memory and serve it on this computer; rebuild and
+    /// reload the browser when a file changes
+    Serve {
+        /// The site folder (the one with site.yaml)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The port to listen on
+        #[arg(short, long, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on (0.0.0.0 shows the site to your network)
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDRESS")]
+        bind: String,
+        /// Open the site in your web browser
+        #[arg(long)]
+        open: bool,
+        /// Include content marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Print one patient's handout for a program (or one exercise) as a PDF
     Handout {
         /// The program's slug (e.g. `daily-upper-back-mobility`), or an exercise's

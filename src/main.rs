@@ -120,6 +120,25 @@ fn main() -> ExitCode {
                 Err(errors) => fail(&errors, Format::Human, None),
             }
         }
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            open,
+            drafts,
+        } => {
+            let options = movepress::serve::ServeOptions {
+                root: dir,
+                bind,
+                port,
+                open,
+                drafts,
+            };
+            match movepress::serve::serve(&options, &mut Terminal) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(errors) => fail(&errors, Format::Human, None),
+            }
+        }
         Command::New { dir } => match movepress::starter::create(&dir) {
             Ok(_) => {
                 eprintln!("created a new site in {}", dir.display());
@@ -128,6 +147,56 @@ fn main() -> ExitCode {
             }
             Err(error) => fail(&[error], Format::Human, None),
         },
+    }
+}
+
+/// `serve`'s messages, on stderr.
+struct Terminal;
+
+impl movepress::serve::Reporter for Terminal {
+    fn serving(&mut self, url: &str) {
+        eprintln!("serving the site at {url} (press Ctrl+C to stop)");
+    }
+
+    fn rebuilt(
+        &mut self,
+        changed: &[std::path::PathBuf],
+        rendered: usize,
+        pages: usize,
+        took: std::time::Duration,
+    ) {
+        let ms = took.as_secs_f64() * 1000.0;
+        match changed {
+            [] => eprintln!("built {} pages in {ms:.0} ms", thousands(pages)),
+            [one] => eprintln!(
+                "{} changed: {} of {} pages rendered again in {ms:.0} ms",
+                one.display(),
+                thousands(rendered),
+                thousands(pages)
+            ),
+            [first, rest @ ..] => eprintln!(
+                "{} and {} more changed: {} of {} pages rendered again in {ms:.0} ms",
+                first.display(),
+                rest.len(),
+                thousands(rendered),
+                thousands(pages)
+            ),
+        }
+    }
+
+    fn problems(&mut self, problems: &[Diagnostic]) {
+        print_diagnostics(problems, Format::Human);
+        let errors = problems
+            .iter()
+            .filter(|d| d.severity == diagnostics::Severity::Error)
+            .count();
+        if errors > 0 {
+            eprintln!(
+                "{errors} error{}: the browser shows the last good version until you fix {}",
+                if errors == 1 { "" } else { "s" },
+                if errors == 1 { "it" } else { "them" }
+            );
+        }
     }
 }
 

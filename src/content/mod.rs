@@ -95,6 +95,9 @@ impl Sources {
         let Some(name) = file.file_name().map(|n| n.to_string_lossy()) else {
             return false;
         };
+        if is_ignored(&name) {
+            return true;
+        }
         let in_folder = |(folder, extensions): (&str, &[&str])| {
             file.parent() == Some(Path::new(folder))
                 && file
@@ -109,11 +112,12 @@ impl Sources {
         } else if in_folder(PAGES) {
             &mut self.pages
         } else {
-            return false;
+            // A file that came and went (an editor's temporary copy)
+            // changes nothing; anything else may.
+            return fs::symlink_metadata(root.join(file))
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+                && !self.listing.iter().any(|d| d.file == file);
         };
-        if is_ignored(&name) {
-            return true;
-        }
         let position = list.binary_search_by(|(path, _)| path.as_path().cmp(file));
         match fs::symlink_metadata(root.join(file)) {
             Ok(meta) if meta.is_file() => {

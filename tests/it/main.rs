@@ -10,4 +10,5 @@ mod hostile;
 mod incremental;
 mod invalid;
 mod never_panics;
+mod serve;
 mod support;
