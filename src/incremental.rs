@@ -48,10 +48,13 @@ pub struct Build {
     pages: BTreeMap<PageKey, String>,
     /// Every file but the handouts, by path.
     files: HashMap<String, Arc<Vec<u8>>>,
-    /// Handouts rendered so far for this build, by path.
-    handouts: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    /// Files made when first asked for (handouts, the sitemap, the feed and
+    /// the search index), by path.
+    lazy: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Terms and how many exercises have each.
     counts: BTreeMap<(Taxonomy, String), usize>,
+    /// Each exercise's entry in the search index, by slug.
+    search: HashMap<String, Arc<str>>,
 }
 
 /// What a rebuild did.
@@ -147,17 +150,34 @@ impl Session {
             pages.insert(key, artifact.path.clone());
             files.insert(artifact.path, Arc::new(artifact.bytes));
         }
-        for artifact in crate::meta_files(&prepared.site)
-            .into_iter()
-            .chain(prepared.statics.iter().cloned())
-        {
-            files.insert(artifact.path, Arc::new(artifact.bytes));
+        // The search index holds every exercise's text: keep the entries
+        // of the exercises that did not change.
+        let search: HashMap<String, Arc<str>> = prepared
+            .site
+            .exercises
+            .iter()
+            .map(|e| {
+                let kept = match (last, &dirty) {
+                    (Some(last), Some(dirty)) if !dirty.changed.contains(&e.slug) => {
+                        last.search.get(&e.slug).cloned()
+                    }
+                    _ => None,
+                };
+                let entry = kept.unwrap_or_else(|| crate::render::search::exercise_entry(e).into());
+                (e.slug.clone(), entry)
+            })
+            .collect();
+        for artifact in &prepared.statics {
+            files.insert(artifact.path.clone(), Arc::new(artifact.bytes.clone()));
         }
         rendered_paths.sort();
         removed.sort();
         // A page that moved (a new slug) is rendered, not removed.
         removed.retain(|path| !files.contains_key(path));
 
+        for path in LAZY {
+            files.remove(*path);
+        }
         let report = Rebuilt {
             everything: last.is_none(),
             rendered: rendered_paths,
@@ -165,15 +185,18 @@ impl Session {
             pages: pages.len(),
             warnings: prepared.warnings.clone(),
         };
-        self.last = Some(Arc::new(Build {
+        let previous = self.last.replace(Arc::new(Build {
             sources: self.sources.clone(),
             prepared,
             global,
             pages,
             files,
-            handouts: Mutex::default(),
+            lazy: Mutex::default(),
             counts,
+            search,
         }));
+        // Freeing a large site takes a while: not on the way to the reload.
+        std::thread::spawn(move || drop(previous));
         Ok(report)
     }
 }
@@ -185,29 +208,44 @@ impl Build {
         if let Some(bytes) = self.files.get(path) {
             return Some(bytes.clone());
         }
-        let slug = path.strip_prefix("handouts/")?.strip_suffix(".pdf")?;
-        if let Some(bytes) = self.handouts.lock().ok()?.get(path) {
+        if let Some(bytes) = self.lazy.lock().ok()?.get(path) {
             return Some(bytes.clone());
         }
         let site = &self.prepared.site;
-        let options = crate::render::pdf::HandoutOptions::from_site(site)
-            .with_look(&self.prepared.theme.handout);
-        let pdf = match slug.strip_prefix("exercises/") {
-            Some(slug) => {
-                let exercise = site.exercise(slug)?;
-                crate::render::pdf::exercise_handout(site, exercise, &options).ok()?
+        let bytes = match path {
+            "sitemap.xml" => crate::render::meta::sitemap(site).bytes,
+            "robots.txt" => crate::render::meta::robots(site).bytes,
+            "feed.xml" => crate::render::meta::feed(site).bytes,
+            "search-index.json" => {
+                let entries: Vec<&Arc<str>> = site
+                    .exercises
+                    .iter()
+                    .filter_map(|e| self.search.get(&e.slug))
+                    .collect();
+                crate::render::search::index_from(site, &entries).bytes
             }
-            None => {
-                let program = site.programs.iter().find(|p| p.slug == slug)?;
-                crate::render::pdf::program_handout(site, program, &options).ok()?
+            _ => {
+                let slug = path.strip_prefix("handouts/")?.strip_suffix(".pdf")?;
+                let options = crate::render::pdf::HandoutOptions::from_site(site)
+                    .with_look(&self.prepared.theme.handout);
+                match slug.strip_prefix("exercises/") {
+                    Some(slug) => {
+                        let exercise = site.exercise(slug)?;
+                        crate::render::pdf::exercise_handout(site, exercise, &options).ok()?
+                    }
+                    None => {
+                        let program = site.programs.iter().find(|p| p.slug == slug)?;
+                        crate::render::pdf::program_handout(site, program, &options).ok()?
+                    }
+                }
             }
         };
-        let pdf = Arc::new(pdf);
-        self.handouts
+        let bytes = Arc::new(bytes);
+        self.lazy
             .lock()
             .ok()?
-            .insert(path.to_string(), pdf.clone());
-        Some(pdf)
+            .insert(path.to_string(), bytes.clone());
+        Some(bytes)
     }
 
     /// Every file of the site, handouts included, sorted by path: what a
@@ -227,6 +265,7 @@ impl Build {
             .files
             .keys()
             .cloned()
+            .chain(LAZY.iter().map(|p| p.to_string()))
             .chain(handouts)
             .filter_map(|path| {
                 let bytes = self.file(&path)?;
@@ -242,6 +281,9 @@ impl Build {
         &self.prepared.site
     }
 }
+
+/// The files besides handouts made when first asked for.
+const LAZY: &[&str] = &["sitemap.xml", "robots.txt", "feed.xml", "search-index.json"];
 
 /// Hash of everything every page shows: the configuration, the theme, the
 /// static files, the menu, the addresses of all files and the options.
@@ -276,6 +318,8 @@ fn term_counts(site: &Site) -> BTreeMap<(Taxonomy, String), usize> {
 
 /// What changed between the last build and now, as the pages see it.
 struct Dirty {
+    /// Exercises whose file changed, by slug, before and after.
+    changed: HashSet<String>,
     /// Exercise pages to render again, by slug.
     exercises: HashSet<String>,
     /// Program pages to render again, by slug.
@@ -323,6 +367,18 @@ impl Dirty {
             .map(|p| p.slug.clone())
             .collect();
 
+        // Exercises whose card changed: what listings, term pages and
+        // lists of related exercises show. Most edits change only the text.
+        let card = |site: &Site, slug: &str| {
+            site.exercise(slug)
+                .map(|e| serde_json::to_string(&crate::render::views::exercise_card(e)).ok())
+        };
+        let cards: HashSet<&str> = exercises
+            .iter()
+            .filter(|slug| card(old, slug) != card(site, slug))
+            .copied()
+            .collect();
+
         let changed_counts: HashSet<(Taxonomy, String)> = last
             .counts
             .iter()
@@ -336,7 +392,7 @@ impl Dirty {
             .collect();
         let mut terms: HashSet<(Taxonomy, String)> = changed_counts.clone();
         for exercise in old.exercises.iter().chain(&site.exercises) {
-            if exercises.contains(exercise.slug.as_str()) {
+            if cards.contains(exercise.slug.as_str()) {
                 for taxonomy in Taxonomy::ALL {
                     for term in exercise.terms(taxonomy) {
                         terms.insert((taxonomy, term.to_string()));
@@ -352,10 +408,7 @@ impl Dirty {
             }
         }
         for exercise in &site.exercises {
-            let shows_changed = exercise
-                .related
-                .iter()
-                .any(|r| exercises.contains(r.as_str()))
+            let shows_changed = exercise.related.iter().any(|r| cards.contains(r.as_str()))
                 || Taxonomy::ALL.iter().any(|t| {
                     exercise
                         .terms(*t)
@@ -377,7 +430,8 @@ impl Dirty {
             }
         }
         Dirty {
-            exercise_listings: !exercises.is_empty() || !changed_counts.is_empty(),
+            changed: exercises.iter().map(|s| s.to_string()).collect(),
+            exercise_listings: !cards.is_empty() || !changed_counts.is_empty(),
             program_listings: !programs.is_empty(),
             exercises: exercise_pages,
             programs: program_pages,
@@ -407,6 +461,19 @@ fn changed_files(
     after: &[(PathBuf, Result<Arc<str>, Diagnostic>)],
     changed: &mut HashSet<PathBuf>,
 ) {
+    // Usually the same files, most of them the very same texts.
+    if before.len() == after.len() && before.iter().zip(after).all(|(a, b)| a.0 == b.0) {
+        for ((path, a), (_, b)) in before.iter().zip(after) {
+            let same = match (a, b) {
+                (Ok(a), Ok(b)) => Arc::ptr_eq(a, b) || a == b,
+                _ => false,
+            };
+            if !same {
+                changed.insert(path.clone());
+            }
+        }
+        return;
+    }
     let before: BTreeMap<&PathBuf, &Result<Arc<str>, Diagnostic>> =
         before.iter().map(|(p, t)| (p, t)).collect();
     let after: BTreeMap<&PathBuf, &Result<Arc<str>, Diagnostic>> =

@@ -12,7 +12,7 @@ use crate::markdown::Document;
 pub struct Site {
     pub root: PathBuf,
     pub config: Config,
-    pub exercises: Vec<Exercise>,
+    pub exercises: Vec<std::sync::Arc<Exercise>>,
     pub programs: Vec<Program>,
     pub pages: Vec<Page>,
     /// Files under static/, relative to it, sorted.
@@ -350,7 +350,7 @@ impl Site {
         self.exercises
             .binary_search_by(|e| e.slug.as_str().cmp(slug))
             .ok()
-            .map(|i| &self.exercises[i])
+            .map(|i| &*self.exercises[i])
     }
 }
 

@@ -149,10 +149,14 @@ pub struct ParseCache {
     pages: Parses<page::ParsedPage>,
     /// Image path in static/ -> whether it may be used, and its size.
     images: ImageChecks,
+    /// Exercise file -> what it was parsed into and the exercise made of it.
+    assembled: Assembled,
 }
 
+type Assembled = HashMap<PathBuf, (Arc<exercise::ParsedExercise>, Arc<Exercise>)>;
+
 /// File -> the text it was parsed from and the result.
-type Parses<T> = HashMap<PathBuf, (Arc<str>, Result<T, Vec<Diagnostic>>)>;
+type Parses<T> = HashMap<PathBuf, (Arc<str>, Result<Arc<T>, Vec<Diagnostic>>)>;
 
 /// Image path in static/ -> whether it may be used, and its size.
 type ImageChecks = Mutex<HashMap<String, Result<Option<(u32, u32)>, StaticPathProblem>>>;
@@ -170,15 +174,15 @@ fn parse_all<T: Clone + Send + Sync>(
     files: &[(PathBuf, Result<Arc<str>, Diagnostic>)],
     cache: &mut Parses<T>,
     parse: impl Fn(&Path, &str) -> Result<T, Vec<Diagnostic>> + Sync,
-) -> (Vec<PathBuf>, Vec<Result<T, Vec<Diagnostic>>>) {
-    let fresh: Vec<(usize, Result<T, Vec<Diagnostic>>)> = files
+) -> (Vec<PathBuf>, Vec<Result<Arc<T>, Vec<Diagnostic>>>) {
+    let fresh: Vec<(usize, Result<Arc<T>, Vec<Diagnostic>>)> = files
         .par_iter()
         .enumerate()
         .filter_map(|(i, (file, text))| match text {
             Err(d) => Some((i, Err(vec![d.clone()]))),
             Ok(text) => match cache.get(file) {
                 Some((cached, _)) if Arc::ptr_eq(cached, text) || cached == text => None,
-                _ => Some((i, parse(file, text))),
+                _ => Some((i, parse(file, text).map(Arc::new))),
             },
         })
         .collect();
@@ -191,7 +195,7 @@ fn parse_all<T: Clone + Send + Sync>(
             None => match (cache.remove(file), text) {
                 (Some((_, result)), _) => result,
                 // Not reached: a file is either parsed above or cached.
-                (None, Ok(text)) => parse(file, text),
+                (None, Ok(text)) => parse(file, text).map(Arc::new),
                 (None, Err(d)) => Err(vec![d.clone()]),
             },
         };
@@ -275,6 +279,7 @@ pub fn load_sources(
         parsed,
         options,
         &cache.images,
+        &mut cache.assembled,
         &mut diagnostics,
     );
     crate::diagnostics::sort(&mut diagnostics);
@@ -289,9 +294,9 @@ pub fn load_sources(
 
 /// The files that were read, before the cross-file checks.
 struct Parsed {
-    exercises: Vec<exercise::ParsedExercise>,
-    programs: Vec<program::ParsedProgram>,
-    pages: Vec<page::ParsedPage>,
+    exercises: Vec<Arc<exercise::ParsedExercise>>,
+    programs: Vec<Arc<program::ParsedProgram>>,
+    pages: Vec<Arc<page::ParsedPage>>,
     static_files: Vec<PathBuf>,
     /// File stems of exercise files that had errors.
     broken: Vec<String>,
@@ -327,6 +332,7 @@ fn assemble(
     parsed: Parsed,
     options: LoadOptions,
     images: &ImageChecks,
+    assembled: &mut Assembled,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Site> {
     let Parsed {
@@ -351,10 +357,10 @@ fn assemble(
     check_unique(&program_slugs, "program", diagnostics);
     let page_slugs: Vec<_> = pages
         .iter()
-        .map(|(p, pos, _)| (&p.slug, &p.source, *pos))
+        .map(|page| (&page.0.slug, &page.0.source, page.1))
         .collect();
     check_unique(&page_slugs, "page", diagnostics);
-    for (page, position, _) in &pages {
+    for (page, position, _) in pages.iter().map(|p| &**p) {
         if RESERVED.contains(&page.slug.as_str()) {
             diagnostics.push(
                 Diagnostic::error(
@@ -374,7 +380,7 @@ fn assemble(
         }
     }
 
-    let published: BTreeMap<&str, &exercise::ParsedExercise> = exercises
+    let published: BTreeMap<&str, &Arc<exercise::ParsedExercise>> = exercises
         .iter()
         .filter(|e| options.drafts || !e.exercise.draft)
         .map(|e| (e.exercise.slug.as_str(), e))
@@ -411,17 +417,18 @@ fn assemble(
             .hint(hint)
     };
 
-    let mut out_exercises: Vec<Exercise> = Vec::new();
+    let mut out_exercises: Vec<Arc<Exercise>> = Vec::new();
+    let mut kept = HashMap::with_capacity(published.len());
     for parsed in published.values() {
         let file = &parsed.exercise.source;
-        let mut exercise = parsed.exercise.clone();
         for r in &parsed.related {
             if !published.contains_key(r.slug.as_str()) && !broken.contains(&r.slug) {
                 let source = source_of(file);
                 diagnostics.push(missing_exercise(file, r, &source, "the related exercise"));
             }
         }
-        for (image, r) in exercise.images.iter_mut().zip(&parsed.images) {
+        let mut sizes = Vec::with_capacity(parsed.images.len());
+        for r in &parsed.images {
             let checked = images
                 .lock()
                 .ok()
@@ -444,15 +451,36 @@ fn assemble(
                             .hint(problem.hint()),
                     );
                 }
-                Ok(Some((w, h))) => {
-                    image.width = Some(w);
-                    image.height = Some(h);
-                }
-                Ok(None) => {}
+                Ok(size) => sizes.push(size),
             }
         }
+        // The same file with the same pictures: the same exercise as last time.
+        let same = assembled.get(file).filter(|(before, exercise)| {
+            Arc::ptr_eq(before, parsed)
+                && exercise.images.len() == sizes.len()
+                && exercise
+                    .images
+                    .iter()
+                    .zip(&sizes)
+                    .all(|(image, size)| image.width.zip(image.height) == *size)
+        });
+        let exercise = match same {
+            Some((_, exercise)) => exercise.clone(),
+            None => {
+                let mut exercise = parsed.exercise.clone();
+                for (image, size) in exercise.images.iter_mut().zip(&sizes) {
+                    if let Some((w, h)) = size {
+                        image.width = Some(*w);
+                        image.height = Some(*h);
+                    }
+                }
+                Arc::new(exercise)
+            }
+        };
+        kept.insert(file.clone(), (Arc::clone(parsed), exercise.clone()));
         out_exercises.push(exercise);
     }
+    *assembled = kept;
 
     let mut out_programs: Vec<Program> = Vec::new();
     for parsed in programs
@@ -509,7 +537,7 @@ fn assemble(
             crate::render::views::program_url(&p.slug),
         );
     }
-    for (p, _, _) in &pages {
+    for (p, _, _) in pages.iter().map(|p| &**p) {
         links.insert(content_key(&p.source), format!("{}/", p.slug));
     }
     let all_sources: Vec<String> = exercises
@@ -527,7 +555,7 @@ fn assemble(
                 .filter(|p| options.drafts || !p.program.draft)
                 .map(|p| (&p.program.source, &p.links)),
         )
-        .chain(pages.iter().map(|(p, _, l)| (&p.source, l)));
+        .chain(pages.iter().map(|page| (&page.0.source, &page.2)));
     for (file, refs) in written {
         for r in refs
             .iter()
@@ -558,7 +586,7 @@ fn assemble(
         }
     }
 
-    let mut pages: Vec<Page> = pages.into_iter().map(|(p, _, _)| p).collect();
+    let mut pages: Vec<Page> = pages.iter().map(|page| page.0.clone()).collect();
     pages.sort_by(|a, b| a.slug.cmp(&b.slug));
     out_programs.sort_by(|a, b| a.slug.cmp(&b.slug));
     Some(Site {

@@ -67,8 +67,37 @@ pub enum PageKey {
 
 /// Every page the site has.
 pub fn page_keys(site: &Site) -> Vec<PageKey> {
-    let counts = TermCounts::new(site);
-    jobs(site, &counts).iter().map(|j| j.key(site)).collect()
+    let mut keys = vec![
+        PageKey::Home,
+        PageKey::Library,
+        PageKey::Programs,
+        PageKey::NotFound,
+    ];
+    keys.extend(
+        site.exercises
+            .iter()
+            .map(|e| PageKey::Exercise(e.slug.clone())),
+    );
+    keys.extend(
+        site.programs
+            .iter()
+            .map(|p| PageKey::Program(p.slug.clone())),
+    );
+    for taxonomy in Taxonomy::ALL {
+        keys.push(PageKey::Taxonomy(taxonomy));
+        let terms: std::collections::BTreeSet<&str> = site
+            .exercises
+            .iter()
+            .flat_map(|e| e.terms(taxonomy))
+            .collect();
+        keys.extend(
+            terms
+                .into_iter()
+                .map(|term| PageKey::Term(taxonomy, term.to_string())),
+        );
+    }
+    keys.extend(site.pages.iter().map(|p| PageKey::Page(p.slug.clone())));
+    keys
 }
 
 /// Renders every page of the site.

@@ -6,15 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Site, Taxonomy, term_label};
+use crate::model::{Exercise, Site, Taxonomy, term_label};
 use crate::render::Artifact;
 use crate::render::views;
-
-#[derive(Serialize)]
-struct Index<'a> {
-    exercises: Vec<ExerciseEntry<'a>>,
-    programs: Vec<ProgramEntry<'a>>,
-}
 
 #[derive(Serialize)]
 struct ExerciseEntry<'a> {
@@ -38,34 +32,43 @@ struct ProgramEntry<'a> {
 
 /// The index, as compact JSON.
 pub fn index(site: &Site) -> Artifact {
-    let exercises = site
-        .exercises
-        .iter()
-        .map(|e| ExerciseEntry {
-            slug: &e.slug,
-            title: &e.title,
-            summary: &e.summary,
-            url: views::exercise_url(&e.slug),
-            text: e.body.plain_text(),
-            terms: Taxonomy::ALL
-                .iter()
-                .map(|t| (t.slug(), e.terms(*t)))
-                .collect(),
-            labels: Taxonomy::ALL
-                .iter()
-                .map(|t| {
-                    (
-                        t.slug(),
-                        e.terms(*t)
-                            .iter()
-                            .map(|term| term_label(*t, term))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        })
-        .collect();
-    let programs = site
+    let entries: Vec<String> = site.exercises.iter().map(|e| exercise_entry(e)).collect();
+    index_from(site, &entries)
+}
+
+/// One exercise's entry in the index, as JSON: `serve` keeps the entries of
+/// exercises that did not change.
+pub fn exercise_entry(e: &Exercise) -> String {
+    let entry = ExerciseEntry {
+        slug: &e.slug,
+        title: &e.title,
+        summary: &e.summary,
+        url: views::exercise_url(&e.slug),
+        text: e.body.plain_text(),
+        terms: Taxonomy::ALL
+            .iter()
+            .map(|t| (t.slug(), e.terms(*t)))
+            .collect(),
+        labels: Taxonomy::ALL
+            .iter()
+            .map(|t| {
+                (
+                    t.slug(),
+                    e.terms(*t)
+                        .iter()
+                        .map(|term| term_label(*t, term))
+                        .collect(),
+                )
+            })
+            .collect(),
+    };
+    // Serialising strings and lists cannot fail.
+    serde_json::to_string(&entry).unwrap_or_default()
+}
+
+/// The index from the exercises' entries, in the site's order, and the programs.
+pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
+    let programs: Vec<ProgramEntry> = site
         .programs
         .iter()
         .map(|p| {
@@ -85,11 +88,24 @@ pub fn index(site: &Site) -> Artifact {
             }
         })
         .collect();
-    // Serialising strings and lists cannot fail.
-    let json = serde_json::to_vec(&Index {
-        exercises,
-        programs,
-    })
-    .unwrap_or_default();
+    let programs = serde_json::to_string(&programs).unwrap_or_default();
+    let mut json = String::with_capacity(
+        exercises
+            .iter()
+            .map(|e| e.as_ref().len() + 1)
+            .sum::<usize>()
+            + programs.len()
+            + 32,
+    );
+    json.push_str("{\"exercises\":[");
+    for (i, entry) in exercises.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(entry.as_ref());
+    }
+    json.push_str("],\"programs\":");
+    json.push_str(&programs);
+    json.push('}');
     Artifact::new("search-index.json", json)
 }

@@ -57,12 +57,13 @@ pub fn serve(options: &ServeOptions, reporter: &mut dyn Reporter) -> Result<(), 
         ]);
     }
     let address = format!("{}:{}", options.bind, options.port);
-    let server = tiny_http::Server::http(&address).map_err(|e| {
-        vec![
-            Diagnostic::error("--port", format!("cannot listen on {address}: {e}")).hint(
-                "another program (maybe another movepress serve) uses this port: try `--port 1112`",
-            ),
-        ]
+    let server = tiny_http::Server::http((options.bind.as_str(), options.port)).map_err(|e| {
+        let hint = if options.port < 1024 {
+            "ports below 1024 need administrator rights: use the default, 1111, or another above 1024"
+        } else {
+            "another program (maybe another movepress serve) uses this port: try `--port 1112`"
+        };
+        vec![Diagnostic::error("--port", format!("cannot listen on {address}: {e}")).hint(hint)]
     })?;
     let port = server
         .server_addr()
@@ -78,12 +79,22 @@ pub fn serve(options: &ServeOptions, reporter: &mut dyn Reporter) -> Result<(), 
     let url = format!("http://{host}:{port}/");
     let allowed_hosts = match options.bind.as_str() {
         "0.0.0.0" | "::" => None,
-        _ => Some(vec![
-            format!("{host}:{port}"),
-            format!("localhost:{port}"),
-            format!("127.0.0.1:{port}"),
-            format!("[::1]:{port}"),
-        ]),
+        _ => Some(
+            vec![
+                format!("{host}:{port}"),
+                format!("localhost:{port}"),
+                format!("127.0.0.1:{port}"),
+                format!("[::1]:{port}"),
+                // Browsers leave out the default port.
+                (port == 80).then(|| host.clone()).unwrap_or_default(),
+                (port == 80)
+                    .then(|| "localhost".to_string())
+                    .unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|h| !h.is_empty())
+            .collect(),
+        ),
     };
 
     let build_options = BuildOptions {
@@ -157,9 +168,12 @@ fn rebuild(
     let started = Instant::now();
     match session.rebuild() {
         Ok(report) => {
-            if let Ok(mut current) = site.build.write() {
-                *current = session.current();
-            }
+            let previous = match site.build.write() {
+                Ok(mut current) => std::mem::replace(&mut *current, session.current()),
+                Err(_) => None,
+            };
+            // Freeing a large site takes a while: not on the way to the reload.
+            std::thread::spawn(move || drop(previous));
             hub.reload();
             reporter.rebuilt(
                 changed,
