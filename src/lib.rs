@@ -15,6 +15,7 @@ pub mod content;
 pub mod diagnostics;
 mod embedded;
 pub mod handout;
+pub mod handout_cache;
 pub mod images;
 pub mod incremental;
 pub mod markdown;
@@ -39,6 +40,32 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Include content marked `draft: true`.
     pub drafts: bool,
+    /// Told how far the build is, for a progress bar.
+    pub progress: Progress,
+}
+
+/// Hears how many of a step's items are done: `(step, done, total)`.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<ReportProgress>>);
+
+type ReportProgress = dyn Fn(&str, u64, u64) + Send + Sync;
+
+impl Progress {
+    pub fn new(report: impl Fn(&str, u64, u64) + Send + Sync + 'static) -> Progress {
+        Progress(Some(std::sync::Arc::new(report)))
+    }
+
+    fn report(&self, step: &str, done: u64, total: u64) {
+        if let Some(report) = &self.0 {
+            report(step, done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// What a successful build or check produced.
@@ -48,6 +75,10 @@ pub struct BuildReport {
     pub pages: usize,
     /// Files in the output, pages included.
     pub files: usize,
+    /// PDF handouts in the output.
+    pub handouts: usize,
+    /// Of those, how many came unchanged from the handout cache.
+    pub handouts_cached: usize,
     /// Problems that did not stop the build.
     pub warnings: Vec<Diagnostic>,
 }
@@ -60,8 +91,10 @@ pub fn build(
     options: &BuildOptions,
 ) -> Result<BuildReport, Vec<Diagnostic>> {
     output::check_target(root, out).map_err(|d| vec![d])?;
-    let (artifacts, report) = render_site(root, options)?;
+    let cache = handout_cache::HandoutCache::open(root, true);
+    let (artifacts, report) = render_with(root, options, &cache)?;
     output::write(out, &artifacts).map_err(|d| vec![d])?;
+    cache.prune();
     Ok(report)
 }
 
@@ -70,10 +103,23 @@ pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, Vec<Dia
     render_site(root, options).map(|(_, report)| report)
 }
 
-/// Loads, checks and renders the whole site into memory.
+/// Loads, checks and renders the whole site into memory. Reads the handout
+/// cache but does not add to it.
 pub fn render_site(
     root: &Path,
     options: &BuildOptions,
+) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
+    render_with(
+        root,
+        options,
+        &handout_cache::HandoutCache::open(root, false),
+    )
+}
+
+fn render_with(
+    root: &Path,
+    options: &BuildOptions,
+    cache: &handout_cache::HandoutCache,
 ) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
     let sources = content::Sources::read(root);
     let prepared = prepare(root, &sources, options, &mut content::ParseCache::default())?;
@@ -84,9 +130,13 @@ pub fn render_site(
         html,
         warnings,
     } = prepared;
+    options.progress.report("pages", 0, 1);
     let mut artifacts = render::html::render(&site, &theme, &html)?;
     let pages = artifacts.len();
-    artifacts.extend(handouts(&site, &theme.handout)?);
+    options.progress.report("pages", 1, 1);
+    let (pdfs, handouts_cached) = handouts(&site, &theme.handout, cache, &options.progress)?;
+    let handouts = pdfs.len();
+    artifacts.extend(pdfs);
     artifacts.extend(meta_files(&site));
     artifacts.extend(statics);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
@@ -96,6 +146,8 @@ pub fn render_site(
         BuildReport {
             pages,
             files,
+            handouts,
+            handouts_cached,
             warnings,
         },
     ))
@@ -169,32 +221,103 @@ pub fn meta_files(site: &Site) -> [Artifact; 4] {
 }
 
 /// The printable handouts: `handouts/<program>.pdf` for every program and
-/// `handouts/exercises/<slug>.pdf` for every exercise, made in parallel.
+/// `handouts/exercises/<slug>.pdf` for every exercise, made in parallel, or
+/// taken from the cache when nothing they show has changed. Returns them
+/// and how many came from the cache.
 pub fn handouts(
     site: &Site,
     look: &render::theme::HandoutLook,
-) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    cache: &handout_cache::HandoutCache,
+    progress: &Progress,
+) -> Result<(Vec<Artifact>, usize), Vec<Diagnostic>> {
     use rayon::prelude::*;
+    let total = (site.programs.len() + site.exercises.len()) as u64;
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let tick = || {
+        let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress.report("handouts", done, total);
+    };
+    use std::collections::HashMap;
     let options = render::pdf::HandoutOptions::from_site(site).with_look(look);
+
+    // What every handout shows, and each picture once.
+    let shared = format!("{:?}\n{:?}\n{:?}", site.config, options, site.links);
+    let logo = site
+        .config
+        .clinic
+        .logo
+        .as_ref()
+        .and_then(|l| std::fs::read(site.root.join("static").join(l)).ok())
+        .unwrap_or_default();
+    let sources: std::collections::BTreeSet<&str> = site
+        .exercises
+        .iter()
+        .flat_map(|e| e.images.iter().map(|i| i.src.as_str()))
+        .collect();
+    let pictures: HashMap<&str, Vec<u8>> = sources
+        .into_par_iter()
+        .map(|src| {
+            let bytes = std::fs::read(site.root.join("static").join(src)).unwrap_or_default();
+            (src, <sha2::Sha256 as sha2::Digest>::digest(&bytes).to_vec())
+        })
+        .collect();
+    let key = |exercises: &mut dyn Iterator<Item = &model::Exercise>, what: String| {
+        let mut key = handout_cache::Key::new();
+        key.add(shared.as_bytes()).add(&logo).add(what.as_bytes());
+        for exercise in exercises {
+            key.add(format!("{exercise:?}").as_bytes());
+            for image in &exercise.images {
+                key.add(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
+            }
+        }
+        key
+    };
+
     let programs = site.programs.par_iter().map(|p| {
-        render::pdf::program_handout(site, p, &options)
-            .map(|pdf| Artifact::new(format!("handouts/{}.pdf", p.slug), pdf))
+        let key = key(
+            &mut p
+                .exercises
+                .iter()
+                .filter_map(|s| site.exercise(&s.exercise)),
+            format!("{p:?}"),
+        );
+        cache
+            .get_or_make(key, || render::pdf::program_handout(site, p, &options))
+            .inspect(|_| tick())
+            .map(|(pdf, cached)| {
+                (
+                    Artifact::new(format!("handouts/{}.pdf", p.slug), pdf),
+                    cached,
+                )
+            })
     });
     let exercises = site.exercises.par_iter().map(|e| {
-        render::pdf::exercise_handout(site, e, &options)
-            .map(|pdf| Artifact::new(format!("handouts/exercises/{}.pdf", e.slug), pdf))
+        let key = key(&mut std::iter::once(&**e), "exercise".to_string());
+        cache
+            .get_or_make(key, || render::pdf::exercise_handout(site, e, &options))
+            .inspect(|_| tick())
+            .map(|(pdf, cached)| {
+                (
+                    Artifact::new(format!("handouts/exercises/{}.pdf", e.slug), pdf),
+                    cached,
+                )
+            })
     });
     let results: Vec<_> = programs.chain(exercises).collect();
     let mut artifacts = Vec::with_capacity(results.len());
+    let mut cached = 0;
     let mut errors = Vec::new();
     for result in results {
         match result {
-            Ok(artifact) => artifacts.push(artifact),
+            Ok((artifact, from_cache)) => {
+                cached += usize::from(from_cache);
+                artifacts.push(artifact);
+            }
             Err(e) => errors.extend(e),
         }
     }
     if errors.is_empty() {
-        Ok(artifacts)
+        Ok((artifacts, cached))
     } else {
         diagnostics::sort(&mut errors);
         errors.dedup();

@@ -32,16 +32,37 @@ fn main() -> ExitCode {
                     dir.join("output")
                 }
             });
-            let options = movepress::BuildOptions { base_url, drafts };
+            let bar = progress_bar(quiet);
+            let progress = bar.clone().map(|bar| {
+                movepress::Progress::new(move |step, done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                    bar.set_message(step.to_string());
+                })
+            });
+            let options = movepress::BuildOptions {
+                base_url,
+                drafts,
+                progress: progress.unwrap_or_default(),
+            };
             let started = Instant::now();
-            match movepress::build(&dir, &out, &options) {
+            let result = movepress::build(&dir, &out, &options);
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            match result {
                 Ok(report) => {
                     if !quiet {
                         print_diagnostics(&report.warnings, Format::Human);
+                        let cached = match report.handouts_cached {
+                            0 => String::new(),
+                            n if n == report.handouts => " (all from the cache)".to_string(),
+                            n => format!(" ({} from the cache)", thousands(n)),
+                        };
                         eprintln!(
-                            "built {} pages ({} files) in {:.2} s into {}",
+                            "{} pages, {} handouts{cached} in {:.2} s, written to {}",
                             thousands(report.pages),
-                            thousands(report.files),
+                            thousands(report.handouts),
                             started.elapsed().as_secs_f64(),
                             out.display()
                         );
@@ -62,8 +83,8 @@ fn main() -> ExitCode {
                 OutputFormat::Github => Format::Github,
             };
             let options = movepress::BuildOptions {
-                base_url: None,
                 drafts,
+                ..Default::default()
             };
             match movepress::check(&dir, &options) {
                 Ok(report) => {
@@ -148,6 +169,26 @@ fn main() -> ExitCode {
             Err(error) => fail(&[error], Format::Human, None),
         },
     }
+}
+
+/// A progress bar for long builds, on a terminal only: never in CI logs,
+/// never with `--quiet`.
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(0),
+        indicatif::ProgressDrawTarget::stderr_with_hz(4),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg:>9} [{bar:30}] {human_pos}/{human_len} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    Some(bar)
 }
 
 /// `serve`'s messages, on stderr.

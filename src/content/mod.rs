@@ -155,6 +155,9 @@ pub struct ParseCache {
 
 type Assembled = HashMap<PathBuf, (Arc<exercise::ParsedExercise>, Arc<Exercise>)>;
 
+/// What parsing one file gave.
+type Parse<T> = Result<Arc<T>, Vec<Diagnostic>>;
+
 /// File -> the text it was parsed from and the result.
 type Parses<T> = HashMap<PathBuf, (Arc<str>, Result<Arc<T>, Vec<Diagnostic>>)>;
 
@@ -174,8 +177,8 @@ fn parse_all<T: Clone + Send + Sync>(
     files: &[(PathBuf, Result<Arc<str>, Diagnostic>)],
     cache: &mut Parses<T>,
     parse: impl Fn(&Path, &str) -> Result<T, Vec<Diagnostic>> + Sync,
-) -> (Vec<PathBuf>, Vec<Result<Arc<T>, Vec<Diagnostic>>>) {
-    let fresh: Vec<(usize, Result<Arc<T>, Vec<Diagnostic>>)> = files
+) -> (Vec<PathBuf>, Vec<Parse<T>>) {
+    let fresh: Vec<(usize, Parse<T>)> = files
         .par_iter()
         .enumerate()
         .filter_map(|(i, (file, text))| match text {

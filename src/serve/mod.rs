@@ -77,22 +77,23 @@ pub fn serve(options: &ServeOptions, reporter: &mut dyn Reporter) -> Result<(), 
         options.bind.clone()
     };
     let url = format!("http://{host}:{port}/");
+    // Browsers leave out the default port.
+    let default_port = if port == 80 {
+        vec![host.clone(), "localhost".to_string()]
+    } else {
+        Vec::new()
+    };
     let allowed_hosts = match options.bind.as_str() {
         "0.0.0.0" | "::" => None,
         _ => Some(
-            vec![
+            [
                 format!("{host}:{port}"),
                 format!("localhost:{port}"),
                 format!("127.0.0.1:{port}"),
                 format!("[::1]:{port}"),
-                // Browsers leave out the default port.
-                (port == 80).then(|| host.clone()).unwrap_or_default(),
-                (port == 80)
-                    .then(|| "localhost".to_string())
-                    .unwrap_or_default(),
             ]
             .into_iter()
-            .filter(|h| !h.is_empty())
+            .chain(default_port)
             .collect(),
         ),
     };
@@ -100,6 +101,7 @@ pub fn serve(options: &ServeOptions, reporter: &mut dyn Reporter) -> Result<(), 
     let build_options = BuildOptions {
         base_url: Some(url.clone()),
         drafts: options.drafts,
+        ..BuildOptions::default()
     };
     let mut session = Session::new(&root, build_options);
     let hub = http::Hub::new();

@@ -2,6 +2,7 @@
 //! on what a reader or a clinic's staff sees.
 
 mod build;
+mod cache;
 mod cli;
 mod faults;
 mod features;

@@ -1,0 +1,128 @@
+//! The handout cache: unchanged handouts are not made again, the output is
+//! the same with or without the cache, a damaged cache is ignored, and no
+//! patient's name ever reaches it.
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{build_ok, example_site, movepress, snapshot_tree, stderr};
+
+const CACHE: &str = ".movepress-cache/handouts";
+
+fn summary(dir: &Path) -> String {
+    let output = movepress(dir, &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stderr(&output)
+}
+
+#[test]
+fn unchanged_handouts_come_from_the_cache_and_the_output_is_the_same() {
+    let dir = example_site();
+    let site = dir.path();
+    let first = summary(site);
+    assert!(
+        first.contains("22 handouts in"),
+        "first build makes them all: {first}"
+    );
+    assert!(!first.contains("cache"), "{first}");
+    let clean = snapshot_tree(&site.join("output"));
+
+    let second = summary(site);
+    assert!(
+        second.contains("22 handouts (all from the cache)"),
+        "{second}"
+    );
+    assert!(
+        snapshot_tree(&site.join("output")) == clean,
+        "cached handouts are the same bytes"
+    );
+
+    // One exercise changed: its sheet and the programs with it are made again.
+    let path = site.join("content/exercises/cat-cow.md");
+    let text = fs::read_to_string(&path).expect("read");
+    fs::write(&path, text.replace("  reps: 10", "  reps: 12")).expect("write");
+    let third = summary(site);
+    assert!(third.contains("22 handouts (18 from the cache)"), "{third}");
+    let pdf = fs::read(site.join("output/handouts/exercises/cat-cow.pdf")).expect("pdf");
+    fs::remove_dir_all(site.join(".movepress-cache")).expect("remove the cache");
+    build_ok(site);
+    assert!(
+        fs::read(site.join("output/handouts/exercises/cat-cow.pdf")).expect("pdf") == pdf,
+        "the re-made handout equals one made without a cache"
+    );
+    assert_eq!(
+        fs::read_dir(site.join(CACHE)).expect("cache").count(),
+        22,
+        "entries no build uses are removed"
+    );
+}
+
+#[test]
+fn a_damaged_cache_is_ignored() {
+    let dir = example_site();
+    let site = dir.path();
+    let clean = snapshot_tree(&build_ok(site));
+    for entry in fs::read_dir(site.join(CACHE)).expect("cache").flatten() {
+        let mut bytes = fs::read(entry.path()).expect("read");
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x55;
+        fs::write(entry.path(), &bytes[..bytes.len() - 3]).expect("damage");
+    }
+    fs::write(site.join(CACHE).join("not-an-entry"), "junk").expect("junk");
+    let again = summary(site);
+    assert!(
+        !again.contains("from the cache"),
+        "no damaged entry is used: {again}"
+    );
+    assert!(snapshot_tree(&site.join("output")) == clean);
+}
+
+#[test]
+fn a_patients_name_reaches_no_output_cache_or_temporary_file() {
+    let dir = example_site();
+    let site = dir.path();
+    build_ok(site);
+    let temp = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_movepress"))
+        .args([
+            "handout",
+            "gentle-stretching",
+            "--patient",
+            "Zoë Canary",
+            "-o",
+        ])
+        .arg(temp.path().join("zoe.pdf"))
+        .current_dir(site)
+        .env("TMPDIR", temp.path())
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let pdf = String::from_utf8_lossy(&fs::read(temp.path().join("zoe.pdf")).expect("the handout"))
+        .into_owned();
+    assert!(pdf.starts_with("%PDF-"));
+    // The site folder (output/, the cache, sources) and the temp folder hold
+    // no file with the name, in UTF-8 or in the PDF's UTF-16 text.
+    let needles: Vec<Vec<u8>> = vec![
+        "Zoë Canary".as_bytes().to_vec(),
+        "Canary".as_bytes().to_vec(),
+        "Canary"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect(),
+    ];
+    for root in [site, temp.path()] {
+        for entry in walkdir::WalkDir::new(root).into_iter().flatten() {
+            if !entry.file_type().is_file() || entry.path().ends_with("zoe.pdf") {
+                continue;
+            }
+            let bytes = fs::read(entry.path()).expect("read");
+            for needle in &needles {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                    "{} holds the patient's name",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+}
