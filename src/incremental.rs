@@ -305,15 +305,18 @@ fn global_fingerprint(prepared: &Prepared, options: &BuildOptions) -> u64 {
 }
 
 fn term_counts(site: &Site) -> BTreeMap<(Taxonomy, String), usize> {
-    let mut counts = BTreeMap::new();
+    let mut counts: BTreeMap<(Taxonomy, &str), usize> = BTreeMap::new();
     for exercise in &site.exercises {
         for taxonomy in Taxonomy::ALL {
             for term in exercise.terms(taxonomy) {
-                *counts.entry((taxonomy, term.to_string())).or_insert(0) += 1;
+                *counts.entry((taxonomy, term)).or_insert(0) += 1;
             }
         }
     }
     counts
+        .into_iter()
+        .map(|((taxonomy, term), n)| ((taxonomy, term.to_string()), n))
+        .collect()
 }
 
 /// What changed between the last build and now, as the pages see it.
@@ -409,12 +412,13 @@ impl Dirty {
         }
         for exercise in &site.exercises {
             let shows_changed = exercise.related.iter().any(|r| cards.contains(r.as_str()))
-                || Taxonomy::ALL.iter().any(|t| {
-                    exercise
-                        .terms(*t)
-                        .iter()
-                        .any(|term| changed_counts.contains(&(*t, term.to_string())))
-                });
+                || !changed_counts.is_empty()
+                    && Taxonomy::ALL.iter().any(|t| {
+                        exercise
+                            .terms(*t)
+                            .iter()
+                            .any(|term| changed_counts.contains(&(*t, term.to_string())))
+                    });
             if shows_changed {
                 exercise_pages.insert(exercise.slug.clone());
             }
