@@ -32,7 +32,10 @@ fn start(site: &Path) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start movepress serve");
-    let stderr = child.stderr.take().expect("stderr");
+    let stderr = child.stderr.take();
+    // From here on, the server is stopped however the test ends.
+    let mut server = Server { child, port: 0 };
+    let stderr = stderr.expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -45,12 +48,12 @@ fn start(site: &Path) -> Server {
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("movepress serve did not say where it serves");
         if let Some(rest) = line.strip_prefix("serving the site at http://127.0.0.1:") {
-            let port = rest
+            server.port = rest
                 .split('/')
                 .next()
                 .and_then(|p| p.parse().ok())
                 .expect("a port");
-            return Server { child, port };
+            return server;
         }
     }
 }

@@ -502,7 +502,7 @@ mod tests {
         let site = Site {
             root: root.path().to_path_buf(),
             config,
-            exercises: vec![exercise],
+            exercises: vec![exercise.into()],
             programs: vec![program],
             pages: vec![],
             static_files: vec![],
@@ -641,8 +641,8 @@ mod tests {
     fn an_exercise_without_numbered_steps_prints_its_text() {
         let source = "---\ntitle: Wall Angel\n---\nStand tall against a wall.\n\n- Breathe.\n";
         let (_dir, mut site) = site("Wall Angel", source);
-        site.exercises[0].images.clear();
-        site.exercises[0].cautions.clear();
+        std::sync::Arc::make_mut(&mut site.exercises[0]).images.clear();
+        std::sync::Arc::make_mut(&mut site.exercises[0]).cautions.clear();
         let bytes = exercise_handout(&site, &site.exercises[0], &options(&site)).unwrap();
         assert_eq!(pages(&bytes), 1);
     }
@@ -650,7 +650,8 @@ mod tests {
     #[test]
     fn a_missing_picture_is_an_error_naming_the_exercise() {
         let (_dir, mut site) = site("Wall Angel", EXERCISE);
-        site.exercises[0].images[0].src = "images/nowhere.svg".into();
+        std::sync::Arc::make_mut(&mut site.exercises[0]).images[0].src =
+            "images/nowhere.svg".into();
         let errors = exercise_handout(&site, &site.exercises[0], &options(&site)).unwrap_err();
         assert_eq!(errors[0].file, Path::new("content/exercises/wall-angel.md"));
         assert!(
