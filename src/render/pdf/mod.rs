@@ -641,8 +641,12 @@ mod tests {
     fn an_exercise_without_numbered_steps_prints_its_text() {
         let source = "---\ntitle: Wall Angel\n---\nStand tall against a wall.\n\n- Breathe.\n";
         let (_dir, mut site) = site("Wall Angel", source);
-        std::sync::Arc::make_mut(&mut site.exercises[0]).images.clear();
-        std::sync::Arc::make_mut(&mut site.exercises[0]).cautions.clear();
+        std::sync::Arc::make_mut(&mut site.exercises[0])
+            .images
+            .clear();
+        std::sync::Arc::make_mut(&mut site.exercises[0])
+            .cautions
+            .clear();
         let bytes = exercise_handout(&site, &site.exercises[0], &options(&site)).unwrap();
         assert_eq!(pages(&bytes), 1);
     }
