@@ -22,6 +22,31 @@ fn main() {
         let _ = writeln!(code, "];");
     }
     std::fs::write(Path::new(&out).join("embedded.rs"), code).expect("write embedded.rs");
+
+    // The handout cache must not hand back PDFs made by other code: its
+    // keys include this fingerprint of everything that draws a handout.
+    let mut files = Vec::new();
+    for folder in ["src/render/pdf", "fonts"] {
+        let base = Path::new(&root).join(folder);
+        println!("cargo:rerun-if-changed={}", base.display());
+        collect(&base, &base, &mut files);
+    }
+    for file in ["src/markdown.rs", "src/model.rs", "Cargo.lock"] {
+        files.push((
+            file.to_string(),
+            Path::new(&root).join(file).display().to_string(),
+        ));
+    }
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (relative, absolute) in &files {
+        println!("cargo:rerun-if-changed={absolute}");
+        let bytes = std::fs::read(absolute).unwrap_or_default();
+        for byte in relative.as_bytes().iter().chain(&bytes) {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=MOVEPRESS_HANDOUT_CODE={hash:016x}");
 }
 
 fn collect(base: &Path, dir: &Path, files: &mut Vec<(String, String)>) {

@@ -6,7 +6,8 @@
 //!
 //! Each entry is named by a hash of everything the handout shows (the
 //! program or exercise, its exercises and pictures, site.yaml, the theme's
-//! look, the movepress version). An entry ends with a checksum: a damaged
+//! look, the movepress version and a fingerprint of the code that draws
+//! handouts, made by build.rs). An entry ends with a checksum: a damaged
 //! or cut-off entry is ignored and made again.
 
 use std::collections::HashSet;
@@ -38,7 +39,16 @@ pub struct Key(Sha256);
 impl Key {
     pub fn new() -> Key {
         let mut hash = Sha256::new();
-        hash.update(concat!("movepress ", env!("CARGO_PKG_VERSION"), "\n").as_bytes());
+        hash.update(
+            concat!(
+                "movepress ",
+                env!("CARGO_PKG_VERSION"),
+                " ",
+                env!("MOVEPRESS_HANDOUT_CODE"),
+                "\n"
+            )
+            .as_bytes(),
+        );
         Key(hash)
     }
 

@@ -3,11 +3,23 @@
 //! version (1.7), its language, its outline (one bookmark per exercise,
 //! pointing at the exercise itself), a date only from `SOURCE_DATE_EPOCH`,
 //! compressed streams, and an /ID that is a hash of the file's content.
+//!
+//! printpdf makes the document's frame (pages, resources, links, images);
+//! the pages' content streams ([`super::content`]) and the fonts' objects
+//! are made here, the same as printpdf makes them, and put in its place:
+//! a font's objects are made once per process for all the handouts that
+//! draw the same glyphs.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::{Arc, LazyLock};
 
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
 use printpdf::{ImageCompression, ImageOptimizationOptions, PdfDocument, PdfSaveOptions};
 use sha2::{Digest, Sha256};
 
+use super::Repeats;
+use super::fonts::{Face, Subset};
 use super::pages::Bookmark;
 
 /// What the document says about itself.
@@ -24,6 +36,7 @@ pub(crate) fn save(
     doc: &PdfDocument,
     meta: &Meta,
     bookmarks: &[Bookmark],
+    written: Option<Written>,
 ) -> Result<Vec<u8>, String> {
     let options = PdfSaveOptions {
         optimize: false,
@@ -45,6 +58,32 @@ pub(crate) fn save(
     let mut warnings = Vec::new();
     let mut pdf = doc.to_lopdf_document(&options, &mut warnings);
     pdf.version = "1.7".to_string();
+    // Each page's content stream, in page order.
+    let page_contents = pdf
+        .get_pages()
+        .into_values()
+        .map(|page| {
+            pdf.get_dictionary(page)
+                .and_then(|d| d.get(b"Contents"))
+                .and_then(Object::as_reference)
+                .map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<ObjectId>, String>>()?;
+    if let Some(written) = written {
+        if page_contents.len() != written.pages.len() {
+            return Err("the document's pages do not match its content".to_string());
+        }
+        for (&id, content) in page_contents.iter().zip(written.pages) {
+            match pdf.get_object_mut(id) {
+                Ok(Object::Stream(stream)) => stream.set_content(content),
+                _ => return Err("a page without its content stream".to_string()),
+            }
+        }
+        for (face, objects) in &written.fonts {
+            put_font(&mut pdf, *face, objects)
+                .ok_or_else(|| format!("the document has no place for the font {face:?}"))?;
+        }
+    }
 
     let info_id = pdf
         .trailer
@@ -99,7 +138,7 @@ pub(crate) fn save(
     pdf.trailer
         .set("ID", Object::Array(vec![placeholder.clone(), placeholder]));
     pdf.prune_objects();
-    compress(&mut pdf);
+    compress(&mut pdf, &page_contents.into_iter().collect());
     let mut bytes = Vec::new();
     pdf.save_to(&mut bytes).map_err(|e| e.to_string())?;
 
@@ -123,30 +162,287 @@ pub(crate) fn save(
     Ok(bytes)
 }
 
+/// What is written without printpdf: the pages' content streams, in page
+/// order, and the fonts.
+pub(crate) struct Written {
+    pub pages: Vec<Vec<u8>>,
+    pub fonts: Vec<(Face, Arc<FontObjects>)>,
+}
+
+/// The objects of an embedded font as printpdf makes them (with its
+/// `text_layout` feature off): the font program and the character map,
+/// compressed, the font descriptor, and the Type 0 font with its CID font.
+/// The references between them are set when they are put in a document.
+pub(crate) struct FontObjects {
+    program: lopdf::Stream,
+    to_unicode: lopdf::Stream,
+    descriptor: Dictionary,
+    font: Dictionary,
+}
+
+/// The objects of `subset` with `usage` (the character drawn with each glyph
+/// id), made once per process for fonts that come again.
+pub(crate) fn font_objects(
+    subset: &Subset,
+    usage: &BTreeMap<u16, char>,
+) -> Result<Arc<FontObjects>, String> {
+    type Key = (Face, Vec<u16>, Vec<(u16, char)>);
+    static MADE: LazyLock<Repeats<Key, FontObjects>> = LazyLock::new(|| Repeats::new(24 << 20));
+    let key = (
+        subset.face,
+        subset.glyphs.clone(),
+        usage.iter().map(|(&g, &c)| (g, c)).collect(),
+    );
+    MADE.get(
+        key,
+        |_, objects| objects.program.content.len() + objects.to_unicode.content.len() + 4096,
+        |_| make_font_objects(subset, usage),
+    )
+}
+
+fn make_font_objects(subset: &Subset, usage: &BTreeMap<u16, char>) -> Result<FontObjects, String> {
+    let resource = subset.face.resource();
+    // The name and metrics, as the font handed to printpdf has them.
+    let font = subset.placeholder().parsed_font;
+    let name = subset.name.clone();
+    let m = &font.pdf_font_metrics;
+    let upm = m.units_per_em;
+    let scale = if upm == 0 {
+        1.0
+    } else {
+        1000.0 / f32::from(upm)
+    };
+    let scaled = |v: i64| (v as f32 * scale).round() as i64;
+    let ascent = scaled(i64::from(font.font_metrics.ascent));
+    let descent = scaled(i64::from(font.font_metrics.descent));
+    let italic_angle = if m.caret_slope_rise == 0 {
+        0
+    } else {
+        (-f32::from(m.caret_slope_run)
+            .atan2(f32::from(m.caret_slope_rise))
+            .to_degrees())
+        .round() as i64
+    };
+    let flags = 32 | if italic_angle != 0 { 64 } else { 0 };
+    let stem_v = if m.us_weight_class == 0 {
+        80
+    } else {
+        50 + (f32::from(m.us_weight_class) / 65.0).powi(2).round() as i64
+    };
+
+    // Widths in thousandths of an em, in runs of consecutive glyph ids.
+    let mut widths = Vec::new();
+    let mut run: Vec<Object> = Vec::new();
+    let mut low = 0u16;
+    let mut high = 0u16;
+    for &gid in usage.keys() {
+        let width = subset
+            .glyph_widths
+            .get(&gid)
+            .map_or(0, |&w| (f32::from(w) * 1000.0 / f32::from(upm)) as i64);
+        if !run.is_empty() && gid == high + 1 {
+            high = gid;
+        } else {
+            if !run.is_empty() {
+                widths.push(Object::Integer(i64::from(low)));
+                widths.push(Object::Array(std::mem::take(&mut run)));
+            }
+            low = gid;
+            high = gid;
+        }
+        run.push(Object::Integer(width));
+    }
+    if !run.is_empty() {
+        widths.push(Object::Integer(i64::from(low)));
+        widths.push(Object::Array(run));
+    }
+
+    let cmap = printpdf::cmap::ToUnicodeCMap {
+        mappings: usage
+            .iter()
+            .map(|(&g, &c)| (u32::from(g), vec![u32::from(c)]))
+            .collect(),
+    }
+    .to_cmap_string(&resource.0);
+
+    let compressed = |mut stream: lopdf::Stream| {
+        if let Some(packed) = deflate(&stream.content)
+            && packed.len() < stream.content.len()
+        {
+            stream
+                .dict
+                .set("Filter", Object::Name(b"FlateDecode".to_vec()));
+            stream.set_content(packed);
+        }
+        stream
+    };
+    let program = subset.program()?.to_vec();
+    let program = compressed(lopdf::Stream::new(
+        Dictionary::from_iter(vec![("Length1", Object::Integer(program.len() as i64))]),
+        program,
+    ));
+    let to_unicode = compressed(lopdf::Stream::new(Dictionary::new(), cmap.into_bytes()));
+    let name = || Object::Name(name.clone().into_bytes());
+    let bbox = [m.x_min, m.y_min, m.x_max, m.y_max].map(|v| Object::Integer(scaled(i64::from(v))));
+    let descriptor = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"FontDescriptor".to_vec())),
+        ("FontName", name()),
+        ("Ascent", Object::Integer(ascent)),
+        ("Descent", Object::Integer(descent)),
+        // printpdf without `text_layout` gives the ascent as the cap height.
+        ("CapHeight", Object::Integer(ascent)),
+        ("ItalicAngle", Object::Integer(italic_angle)),
+        ("Flags", Object::Integer(flags)),
+        ("StemV", Object::Integer(stem_v)),
+        ("FontBBox", Object::Array(bbox.to_vec())),
+        ("FontFile2", Object::Null),
+    ]);
+    let cid_font = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Font".to_vec())),
+        ("BaseFont", name()),
+        ("Subtype", Object::Name(b"CIDFontType2".to_vec())),
+        (
+            "CIDSystemInfo",
+            Object::Dictionary(Dictionary::from_iter(vec![
+                (
+                    "Registry",
+                    Object::String(b"Adobe".to_vec(), StringFormat::Literal),
+                ),
+                (
+                    "Ordering",
+                    Object::String(b"Identity".to_vec(), StringFormat::Literal),
+                ),
+                ("Supplement", Object::Integer(0)),
+            ])),
+        ),
+        ("W", Object::Array(widths)),
+        ("DW", Object::Integer(1000)),
+        ("FontDescriptor", Object::Null),
+        ("CIDToGIDMap", Object::Name(b"Identity".to_vec())),
+    ]);
+    let font = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Font".to_vec())),
+        ("Subtype", Object::Name(b"Type0".to_vec())),
+        ("BaseFont", name()),
+        ("Encoding", Object::Name(b"Identity-H".to_vec())),
+        ("ToUnicode", Object::Null),
+        (
+            "DescendantFonts",
+            Object::Array(vec![Object::Dictionary(cid_font)]),
+        ),
+    ]);
+    Ok(FontObjects {
+        program,
+        to_unicode,
+        descriptor,
+        font,
+    })
+}
+
+/// Puts `objects` in place of the objects printpdf made for the placeholder
+/// font of `face`, keeping their numbers. `None` if they are not there.
+fn put_font(pdf: &mut lopdf::Document, face: Face, objects: &FontObjects) -> Option<()> {
+    let reference = |d: &Dictionary, key: &[u8]| d.get(key).and_then(Object::as_reference).ok();
+    let page = *pdf.get_pages().values().next()?;
+    let resources = reference(pdf.get_dictionary(page).ok()?, b"Resources")?;
+    let fonts = reference(pdf.get_dictionary(resources).ok()?, b"Font")?;
+    let font_id = reference(
+        pdf.get_dictionary(fonts).ok()?,
+        face.resource().0.as_bytes(),
+    )?;
+    let font = pdf.get_dictionary(font_id).ok()?;
+    let to_unicode_id = reference(font, b"ToUnicode")?;
+    let cid_font = font
+        .get(b"DescendantFonts")
+        .and_then(Object::as_array)
+        .ok()?
+        .first()?
+        .as_dict()
+        .ok()?;
+    let descriptor_id = reference(cid_font, b"FontDescriptor")?;
+    let program_id = reference(pdf.get_dictionary(descriptor_id).ok()?, b"FontFile2")?;
+
+    let mut descriptor = objects.descriptor.clone();
+    descriptor.set("FontFile2", Object::Reference(program_id));
+    let mut font = objects.font.clone();
+    font.set("ToUnicode", Object::Reference(to_unicode_id));
+    if let Ok(Object::Array(descendants)) = font.get_mut(b"DescendantFonts")
+        && let Some(Object::Dictionary(cid_font)) = descendants.first_mut()
+    {
+        cid_font.set("FontDescriptor", Object::Reference(descriptor_id));
+    }
+    let objects_to_put = [
+        (program_id, Object::Stream(objects.program.clone())),
+        (to_unicode_id, Object::Stream(objects.to_unicode.clone())),
+        (descriptor_id, Object::Dictionary(descriptor)),
+        (font_id, Object::Dictionary(font)),
+    ];
+    for (id, object) in objects_to_put {
+        pdf.objects.insert(id, object);
+    }
+    Some(())
+}
+
 /// Flate-compresses every stream not yet compressed. lopdf's own `compress`
 /// uses the slowest level; level 3 takes half the time for a file 2% larger.
-fn compress(pdf: &mut lopdf::Document) {
-    use std::io::Write;
-    for object in pdf.objects.values_mut() {
-        if let Object::Stream(stream) = object
-            && stream.allows_compression
-            && stream.dict.get(b"Filter").is_err()
+/// Streams other than `one_off` are compressed once per process: the font
+/// programs and character maps of the same few letters come again in
+/// handout after handout.
+fn compress(pdf: &mut lopdf::Document, one_off: &std::collections::BTreeSet<ObjectId>) {
+    static KEPT: LazyLock<Repeats<Vec<u8>, Option<Vec<u8>>>> =
+        LazyLock::new(|| Repeats::new(8 << 20));
+    for (id, object) in pdf.objects.iter_mut() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let compressed = if one_off.contains(id) {
+            deflate(&stream.content)
+        } else {
+            let Ok(compressed) = KEPT.get(
+                stream.content.clone(),
+                |raw, compressed| raw.len() + compressed.as_ref().map_or(0, Vec::len),
+                |raw| Ok::<_, Infallible>(deflate(raw)),
+            );
+            (*compressed).clone()
+        };
+        if let Some(compressed) = compressed
+            && compressed.len() < stream.content.len()
         {
-            let mut encoder =
-                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(3));
-            if encoder.write_all(&stream.content).is_err() {
-                continue;
-            }
-            if let Ok(compressed) = encoder.finish()
-                && compressed.len() < stream.content.len()
-            {
-                stream
-                    .dict
-                    .set("Filter", Object::Name(b"FlateDecode".to_vec()));
-                stream.set_content(compressed);
-            }
+            stream
+                .dict
+                .set("Filter", Object::Name(b"FlateDecode".to_vec()));
+            stream.set_content(compressed);
         }
     }
+}
+
+/// `data` as a zlib stream (level 3). Each thread keeps one compressor and
+/// resets it for every stream: making a new one (a few hundred kilobytes of
+/// tables, zeroed) cost as much as compressing a page. A reset compressor
+/// starts afresh, so the output depends on `data` alone.
+fn deflate(data: &[u8]) -> Option<Vec<u8>> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
+    thread_local! {
+        static COMPRESSOR: std::cell::RefCell<Compress> =
+            std::cell::RefCell::new(Compress::new(Compression::new(3), true));
+    }
+    COMPRESSOR.with(|compressor| {
+        let mut compressor = compressor.borrow_mut();
+        compressor.reset();
+        // Room for data that does not compress (stored blocks and the zlib frame).
+        let mut out = Vec::with_capacity(data.len() + data.len() / 1000 + 64);
+        loop {
+            let read = usize::try_from(compressor.total_in()).ok()?;
+            match compressor.compress_vec(&data[read..], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => return Some(out),
+                Ok(_) => out.reserve(data.len() / 4 + 1024),
+                Err(_) => return None,
+            }
+        }
+    })
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

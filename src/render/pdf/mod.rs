@@ -6,10 +6,17 @@
 //! How a handout is made, top to bottom: each part is laid out as a block of
 //! known height ([`layout`]); blocks are placed on pages, breaking only where
 //! they allow ([`pages`]); each page gets its header and footer; the fonts are
-//! cut down to the characters drawn ([`fonts`]); and the document is written
+//! cut down to the characters drawn ([`fonts`]); the pages' content streams
+//! are written straight to bytes ([`content`]); and the document is written
 //! through lopdf so that the same input always gives the same bytes ([`finish`]).
+//!
+//! Handouts are made many at a time (a build makes one per program and per
+//! exercise, on several threads): what they share is made once per process
+//! and kept ([`Repeats`]): the parsed fonts, compressed font subsets,
+//! pictures. None of it changes a byte of the output.
 
 mod block;
+mod content;
 mod finish;
 mod fonts;
 mod layout;
@@ -20,7 +27,9 @@ mod style;
 mod text;
 mod tracking;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash};
+use std::sync::{Arc, Mutex};
 
 use printpdf::{
     ExtendedGraphicsStateId, Op, PdfDocument, PdfFontHandle, PdfPage, TextItem, XObject,
@@ -348,12 +357,35 @@ fn render(
     doc.metadata.info.author = ctx.site.config.clinic.name.clone();
     doc.metadata.info.subject = subject.to_string();
     let used = characters(&pdf_pages);
+    let mut subsets = Vec::new();
     for face in Face::ALL {
-        let font = face
+        let subset = face
             .subset(used.get(&face).unwrap_or(&BTreeSet::new()))
             .map_err(|e| vec![Diagnostic::error(ctx.site.root.join("fonts"), e)])?;
-        if let Some(font) = font {
-            doc.resources.fonts.map.insert(face.resource(), font);
+        subsets.extend(subset);
+    }
+    let font_error = |e| vec![Diagnostic::error(ctx.site.root.join("fonts"), e)];
+    let written = if by_printpdf_only() {
+        None
+    } else {
+        write_contents(&mut pdf_pages, &subsets).map_err(font_error)?
+    };
+    match &written {
+        Some(written) => {
+            for (face, _) in &written.fonts {
+                if let Some(subset) = subsets.iter().find(|s| s.face == *face) {
+                    doc.resources
+                        .fonts
+                        .map
+                        .insert(face.resource(), subset.placeholder());
+                }
+            }
+        }
+        None => {
+            for subset in &subsets {
+                let font = subset.pdf_font().map_err(font_error)?;
+                doc.resources.fonts.map.insert(subset.face.resource(), font);
+            }
         }
     }
     doc.pages = pdf_pages;
@@ -371,7 +403,7 @@ fn render(
         created: ctx.options.created,
         photographic: ctx.pictures.photographic,
     };
-    finish::save(&doc, &meta, &bookmarks).map_err(|e| {
+    finish::save(&doc, &meta, &bookmarks, written).map_err(|e| {
         vec![Diagnostic::error(
             crate::config::FILE,
             format!("cannot write the handout: {e}"),
@@ -379,9 +411,158 @@ fn render(
     })
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Makes this thread's handouts the way printpdf alone would (to check
+    /// that [`write_contents`] gives the same bytes).
+    static BY_PRINTPDF_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn by_printpdf_only() -> bool {
+    #[cfg(test)]
+    return BY_PRINTPDF_ONLY.get();
+    #[cfg(not(test))]
+    false
+}
+
+/// The pages' content streams and the fonts, written here rather than by
+/// printpdf. The pages keep only their links (which become annotations), and
+/// printpdf is given placeholder fonts (one glyph, drawn once on the first
+/// page) so that the document it makes has their objects where the fonts'
+/// go; [`finish::save`] puts in the streams and the fonts. `None`, with the
+/// pages untouched, when a page has an operation [`content::encode`] does
+/// not write; an error when a font cannot be cut down.
+fn write_contents(
+    pages: &mut [PdfPage],
+    subsets: &[fonts::Subset],
+) -> Result<Option<finish::Written>, String> {
+    let mut glyphs = Face::ALL.map(|face| {
+        subsets
+            .iter()
+            .find(|s| s.face == face)
+            .map(|s| content::Glyphs::new(&s.codepoint_to_glyph))
+    });
+    let Some(contents) = pages
+        .iter()
+        .map(|page| content::encode(&page.ops, &mut glyphs))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let mut fonts = Vec::new();
+    let mut usage_ops = Vec::new();
+    for subset in subsets {
+        let Some(glyphs) = &glyphs[subset.face as usize] else {
+            continue;
+        };
+        // The character last drawn with each glyph, as printpdf would have
+        // found going through the pages.
+        let usage: BTreeMap<u16, char> = (0..)
+            .zip(&glyphs.last)
+            .filter_map(|(g, c)| Some((g, (*c)?)))
+            .collect();
+        if usage.is_empty() {
+            continue;
+        }
+        fonts.push((subset.face, finish::font_objects(subset, &usage)?));
+        usage_ops.extend([
+            Op::StartTextSection,
+            Op::SetFont {
+                font: PdfFontHandle::External(subset.face.resource()),
+                size: printpdf::Pt(12.0),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text("a".to_string())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+    for (i, page) in pages.iter_mut().enumerate() {
+        let links = std::mem::take(&mut page.ops)
+            .into_iter()
+            .filter(|op| matches!(op, Op::LinkAnnotation { .. }));
+        page.ops = if i == 0 {
+            std::mem::take(&mut usage_ops)
+                .into_iter()
+                .chain(links)
+                .collect()
+        } else {
+            links.collect()
+        };
+    }
+    Ok(Some(finish::Written {
+        pages: contents,
+        fonts,
+    }))
+}
+
+/// Results worth keeping between the handouts one process makes: values
+/// that depend only on their key (a font's objects, a drawing), kept once a
+/// key comes up a second time, so that one-off keys cost nothing, until they
+/// take `budget` bytes. Handouts are made on several threads at once; a
+/// value is the same whichever thread makes it, so what is kept never
+/// changes the output.
+pub(crate) struct Repeats<K, V> {
+    state: Mutex<RepeatsState<K, V>>,
+    budget: usize,
+}
+
+struct RepeatsState<K, V> {
+    /// Hashes of the keys made once.
+    seen: HashSet<u64>,
+    kept: HashMap<K, Arc<V>>,
+    bytes: usize,
+}
+
+impl<K: Hash + Eq, V> Repeats<K, V> {
+    pub(crate) fn new(budget: usize) -> Self {
+        Repeats {
+            state: Mutex::new(RepeatsState {
+                seen: Default::default(),
+                kept: Default::default(),
+                bytes: 0,
+            }),
+            budget,
+        }
+    }
+
+    /// The value of `key`, kept or made by `make`; `size` tells its bytes
+    /// (with the key's).
+    pub(crate) fn get<E>(
+        &self,
+        key: K,
+        size: impl FnOnce(&K, &V) -> usize,
+        make: impl FnOnce(&K) -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(&key);
+        let again = {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(value) = state.kept.get(&key) {
+                return Ok(Arc::clone(value));
+            }
+            if state.seen.len() > 1 << 20 {
+                state.seen.clear();
+            }
+            !state.seen.insert(hash)
+        };
+        let value = Arc::new(make(&key)?);
+        if again {
+            let bytes = size(&key, &value);
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            if state.bytes + bytes <= self.budget && !state.kept.contains_key(&key) {
+                state.bytes += bytes;
+                state.kept.insert(key, Arc::clone(&value));
+            }
+        }
+        Ok(value)
+    }
+}
+
 /// The characters drawn in each face.
 fn characters(pages: &[PdfPage]) -> BTreeMap<Face, BTreeSet<char>> {
-    let mut used: BTreeMap<Face, BTreeSet<char>> = BTreeMap::new();
+    // Characters below U+0400 (Latin, Greek) as bits, the others in a set.
+    let mut bits = [[0u64; 16]; 3];
+    let mut others: [BTreeSet<char>; 3] = Default::default();
     for page in pages {
         let mut face = None;
         for op in &page.ops {
@@ -389,19 +570,41 @@ fn characters(pages: &[PdfPage]) -> BTreeMap<Face, BTreeSet<char>> {
                 Op::SetFont {
                     font: PdfFontHandle::External(id),
                     ..
-                } => face = Face::ALL.into_iter().find(|f| f.resource() == *id),
+                } => face = Face::of_resource(id),
                 Op::ShowText { items } => {
-                    if let Some(face) = face {
-                        let set = used.entry(face).or_default();
-                        for item in items {
-                            if let TextItem::Text(text) = item {
-                                set.extend(text.chars());
+                    let Some(face) = face else { continue };
+                    let (bits, others) = (&mut bits[face as usize], &mut others[face as usize]);
+                    for item in items {
+                        if let TextItem::Text(text) = item {
+                            for c in text.chars() {
+                                let n = c as usize;
+                                match bits.get_mut(n / 64) {
+                                    Some(word) => *word |= 1 << (n % 64),
+                                    None => {
+                                        others.insert(c);
+                                    }
+                                }
                             }
                         }
                     }
                 }
                 _ => {}
             }
+        }
+    }
+    let mut used = BTreeMap::new();
+    for (face, (bits, others)) in Face::ALL.into_iter().zip(bits.iter().zip(others)) {
+        let mut set = others;
+        for (i, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                set.extend(char::from_u32((i * 64 + bit) as u32));
+                word &= word - 1;
+            }
+        }
+        if !set.is_empty() {
+            used.insert(face, set);
         }
     }
     used
@@ -536,6 +739,32 @@ mod tests {
         .unwrap();
         assert_eq!(one, two);
         assert!(one.starts_with(b"%PDF-1.7"));
+    }
+
+    #[test]
+    fn content_and_fonts_written_here_are_those_printpdf_writes() {
+        let (_dir, site) = site("Wall Angel – “Zoë” · 10 × 2", EXERCISE);
+        let mut options = options(&site);
+        options.patient = Some(Patient {
+            name: Some("Zoë Müller-O’Brien".into()),
+            date: Some("2026-11-21".into()),
+            clinician: Some("Dr Ana Lima".into()),
+            notes: Some("Go *gently* on the left side.".into()),
+        });
+        let make = |printpdf_only: bool| {
+            BY_PRINTPDF_ONLY.set(printpdf_only);
+            let handouts = [
+                program_handout(&site, &site.programs[0], &options).unwrap(),
+                exercise_handout(&site, &site.exercises[0], &options).unwrap(),
+            ];
+            BY_PRINTPDF_ONLY.set(false);
+            handouts
+        };
+        // Three times: the fonts' objects are kept the second time and used
+        // the third.
+        for _ in 0..3 {
+            assert!(make(true) == make(false));
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! resvg instead, and PNG or JPEG files are decoded by printpdf.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use printpdf::{
     ExtendedGraphicsState, ExtendedGraphicsStateId, LineCapStyle, LineDashPattern, LineJoinStyle,
@@ -14,6 +16,7 @@ use printpdf::{
 };
 use resvg::usvg::{self, tiny_skia_path::PathSegment};
 
+use super::Repeats;
 use super::style::Colour;
 
 /// Resolution of rasterised pictures.
@@ -85,23 +88,72 @@ impl Pictures {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
         if is_svg {
-            let tree = usvg::Tree::from_data(&bytes, &svg_options())
-                .map_err(|e| format!("cannot read the SVG picture `static/{src}`: {e}"))?;
-            let size = tree.size();
-            let mut ops = Vec::new();
-            match self.vector(tree.root(), 1.0, &mut ops) {
-                Some(()) => Ok(Art::Vector {
-                    width: size.width(),
-                    height: size.height(),
-                    ops,
+            // The same drawing comes in handout after handout: it is read
+            // once per process.
+            static DRAWINGS: LazyLock<Repeats<Vec<u8>, Result<Drawing, String>>> =
+                LazyLock::new(|| Repeats::new(8 << 20));
+            let Ok(drawing) = DRAWINGS.get(
+                bytes.clone(),
+                |bytes, drawing| bytes.len() + drawing.as_ref().map_or(0, Drawing::size),
+                |bytes| Ok::<_, Infallible>(Drawing::read(bytes)),
+            );
+            let drawing = match &*drawing {
+                Ok(drawing) => drawing,
+                Err(e) => return Err(format!("cannot read the SVG picture `static/{src}`: {e}")),
+            };
+            for (name, state) in &drawing.states {
+                self.states
+                    .entry(name.clone())
+                    .or_insert_with(|| state.clone());
+            }
+            match &drawing.vector {
+                Some((width, height, ops)) => Ok(Art::Vector {
+                    width: *width,
+                    height: *height,
+                    ops: ops.clone(),
                 }),
-                None => self.rasterise(&tree, width),
+                None => {
+                    let tree = usvg::Tree::from_data(&bytes, &svg_options())
+                        .map_err(|e| format!("cannot read the SVG picture `static/{src}`: {e}"))?;
+                    self.rasterise(&tree, width)
+                }
             }
         } else {
             self.decode(&bytes, src, width)
         }
     }
+}
 
+/// An SVG file read: its drawing as vectors (`None` when it needs a
+/// rasteriser), and the opacity states it uses.
+struct Drawing {
+    vector: Option<(f32, f32, Vec<Op>)>,
+    states: Vec<(String, ExtendedGraphicsState)>,
+}
+
+impl Drawing {
+    fn read(bytes: &[u8]) -> Result<Drawing, String> {
+        let tree = usvg::Tree::from_data(bytes, &svg_options()).map_err(|e| e.to_string())?;
+        let size = tree.size();
+        let mut pictures = Pictures::default();
+        let mut ops = Vec::new();
+        let vector = pictures
+            .vector(tree.root(), 1.0, &mut ops)
+            .map(|()| (size.width(), size.height(), ops));
+        Ok(Drawing {
+            vector,
+            states: pictures.states.into_iter().collect(),
+        })
+    }
+
+    /// Roughly the bytes it takes.
+    fn size(&self) -> usize {
+        let ops = self.vector.as_ref().map_or(0, |v| v.2.len());
+        ops * std::mem::size_of::<Op>() * 2 + self.states.len() * 64
+    }
+}
+
+impl Pictures {
     /// Redraws a group as vectors; `None` if it uses something only a rasteriser can draw.
     fn vector(&mut self, group: &usvg::Group, opacity: f32, ops: &mut Vec<Op>) -> Option<()> {
         for node in group.children() {

@@ -142,49 +142,56 @@ pub(crate) fn wrap(spans: &[Span], size: f32, width: f32) -> Vec<Line> {
     byte_to_glyph[text.len()] = g;
 
     let mut lines = Vec::new();
-    let mut line: Vec<usize> = Vec::new(); // glyph indexes
+    // The glyphs of the line being filled: always a run of consecutive ones.
+    let mut line = 0..0;
     let mut line_width = 0.0;
     let mut start = 0;
     for (byte, opportunity) in linebreaks(&text) {
         let end = byte_to_glyph[byte];
-        let segment: Vec<usize> = (start..end).collect();
+        let segment = start..end;
         start = end;
-        let trimmed = trailing_trimmed(&glyphs, &segment);
-        let full: f32 = segment.iter().map(|&i| glyphs[i].advance).sum();
+        let trimmed = trailing_trimmed(&glyphs[segment.clone()]);
+        let full: f32 = glyphs[segment.clone()].iter().map(|g| g.advance).sum();
         if !line.is_empty() && line_width + trimmed > width + 0.01 {
-            lines.push(finish(&glyphs, spans, &line));
-            line.clear();
+            lines.push(finish(&glyphs[line.clone()], spans));
+            line = segment.start..segment.start;
             line_width = 0.0;
         }
         if line.is_empty() && trimmed > width + 0.01 {
             // A word longer than the line: cut it character by character.
-            for &i in &segment {
+            line = segment.start..segment.start;
+            for i in segment.clone() {
                 let advance = glyphs[i].advance;
                 if !line.is_empty()
                     && line_width + advance > width + 0.01
                     && !glyphs[i].c.is_whitespace()
                 {
-                    lines.push(finish(&glyphs, spans, &line));
-                    line.clear();
+                    lines.push(finish(&glyphs[line.clone()], spans));
+                    line = i..i;
                     line_width = 0.0;
                 }
-                line.push(i);
+                line.end = i + 1;
                 line_width += advance;
             }
         } else {
-            line.extend(&segment);
+            if line.is_empty() {
+                line = segment.clone();
+            } else {
+                line.end = segment.end;
+            }
             line_width += full;
         }
         let hard = opportunity == BreakOpportunity::Mandatory
-            && segment.last().is_some_and(|&i| is_newline(glyphs[i].c));
+            && !segment.is_empty()
+            && is_newline(glyphs[segment.end - 1].c);
         if hard {
-            lines.push(finish(&glyphs, spans, &line));
-            line.clear();
+            lines.push(finish(&glyphs[line.clone()], spans));
+            line = segment.end..segment.end;
             line_width = 0.0;
         }
     }
     if !line.is_empty() || lines.is_empty() {
-        lines.push(finish(&glyphs, spans, &line));
+        lines.push(finish(&glyphs[line.clone()], spans));
     }
     lines
 }
@@ -267,24 +274,23 @@ fn is_newline(c: char) -> bool {
 }
 
 /// Width of a segment without its trailing spaces (they may hang past the margin).
-fn trailing_trimmed(glyphs: &[Glyph], segment: &[usize]) -> f32 {
+fn trailing_trimmed(segment: &[Glyph]) -> f32 {
     let keep = segment
         .iter()
-        .rposition(|&i| !glyphs[i].c.is_whitespace())
+        .rposition(|g| !g.c.is_whitespace())
         .map_or(0, |p| p + 1);
-    segment[..keep].iter().map(|&i| glyphs[i].advance).sum()
+    segment[..keep].iter().map(|g| g.advance).sum()
 }
 
 /// Turns a line's glyphs into runs, dropping the spaces and newlines at its end.
-fn finish(glyphs: &[Glyph], spans: &[Span], line: &[usize]) -> Line {
+fn finish(line: &[Glyph], spans: &[Span]) -> Line {
     let keep = line
         .iter()
-        .rposition(|&i| !glyphs[i].c.is_whitespace())
+        .rposition(|g| !g.c.is_whitespace())
         .map_or(0, |p| p + 1);
     let mut runs: Vec<Run> = Vec::new();
     let mut x = 0.0;
-    for &i in &line[..keep] {
-        let glyph = &glyphs[i];
+    for glyph in &line[..keep] {
         if is_newline(glyph.c) {
             continue;
         }
