@@ -242,6 +242,8 @@ pub fn handouts(
 
     // What every handout shows, and each picture once.
     let shared = format!("{:?}\n{:?}\n{:?}", site.config, options, site.links);
+    // Hashed once: the address table alone is large on a big site.
+    let shared = <sha2::Sha256 as sha2::Digest>::digest(shared.as_bytes());
     let logo = site
         .config
         .clinic
@@ -263,7 +265,7 @@ pub fn handouts(
         .collect();
     let key = |exercises: &mut dyn Iterator<Item = &model::Exercise>, what: String| {
         let mut key = handout_cache::Key::new();
-        key.add(shared.as_bytes()).add(&logo).add(what.as_bytes());
+        key.add(&shared).add(&logo).add(what.as_bytes());
         for exercise in exercises {
             key.add(format!("{exercise:?}").as_bytes());
             for image in &exercise.images {
