@@ -196,13 +196,8 @@ fn rebuild(
 
 /// A diagnostic as the browser overlay shows it.
 fn problem(d: &Diagnostic) -> http::Problem {
-    let file = crate::diagnostics::display_path(&d.file);
     http::Problem {
-        location: match (d.line, d.column) {
-            (0, _) => file.to_string(),
-            (line, 0) => format!("{file}:{line}"),
-            (line, column) => format!("{file}:{line}:{column}"),
-        },
+        location: d.location(),
         message: d.message.clone(),
         hint: d.hint.clone(),
     }
