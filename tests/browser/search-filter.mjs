@@ -11,13 +11,12 @@
 //     fits 320 px, and without JavaScript every exercise is listed and the
 //     controls are hidden.
 // Usage: node search-filter.mjs OUTPUT_DIR [--screenshots=DIR]
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { serveFolder, launchChromium } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
 const AXE = require.resolve('axe-core/axe.min.js');
 
 const args = process.argv.slice(2);
@@ -48,31 +47,10 @@ const withTerms = (want) => index.exercises.filter((e) =>
   Object.entries(want).every(([t, vals]) => vals.some((v) => (e.terms[t] || []).includes(v))));
 const allSlugs = slugs(index.exercises);
 
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.json': 'application/json', '.xml': 'application/xml', '.pdf': 'application/pdf', '.js': 'text/javascript' };
-const server = http.createServer((req, res) => {
-  let file;
-  try {
-    file = path.resolve(root, '.' + decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    file = fs.realpathSync(file);
-  } catch {
-    res.writeHead(404).end();
-    return;
-  }
-  if (!file.startsWith(root + path.sep)) { res.writeHead(403).end(); return; }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveFolder(root);
 const library = base + 'exercises/';
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const external = [];
 const errors = [];
 async function newContext(options = {}) {

@@ -7,13 +7,12 @@
 //     content must not be able to add any;
 //   - no request leaves the local server (nothing loads from a third party).
 // Usage: node site-check.mjs OUTPUT_DIR --require-text="..." [--screenshots=DIR]
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { serveFolder, launchChromium } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
 const AXE = require.resolve('axe-core/axe.min.js');
 
 const args = process.argv.slice(2);
@@ -37,30 +36,9 @@ const pages = [];
 })(root);
 pages.sort();
 
-const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.jpg': 'image/jpeg', '.json': 'application/json', '.xml': 'application/xml', '.pdf': 'application/pdf', '.js': 'text/javascript' };
-const server = http.createServer((req, res) => {
-  let file;
-  try {
-    file = path.resolve(root, '.' + decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    file = fs.realpathSync(file);
-  } catch {
-    res.writeHead(404).end();
-    return;
-  }
-  if (!file.startsWith(root + path.sep)) { res.writeHead(403).end(); return; }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveFolder(root);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const external = [];
 await context.route('**/*', (route) => {

@@ -62,21 +62,11 @@ fn read_only_output_parent_fails_cleanly_and_keeps_previous_output() {
             ".output.tmp-",
         ],
     );
-    assert_same_tree(
-        &snapshot_tree(&out),
-        &before,
-        "output/ after the failed build",
-    );
-    assert_no_leftovers(site.path());
+    assert_kept(&out, &before, "output/ after the failed build", site.path());
 
     drop(read_only);
     let later = build_ok(site.path());
-    assert_same_tree(
-        &snapshot_tree(&later),
-        &before,
-        "output/ after a later build",
-    );
-    assert_no_leftovers(site.path());
+    assert_kept(&later, &before, "output/ after a later build", site.path());
 }
 
 #[test]
@@ -99,21 +89,11 @@ fn read_only_output_parent_without_lock_file_fails_cleanly_and_keeps_previous_ou
             ".output.lock",
         ],
     );
-    assert_same_tree(
-        &snapshot_tree(&out),
-        &before,
-        "output/ after the failed build",
-    );
-    assert_no_leftovers(site.path());
+    assert_kept(&out, &before, "output/ after the failed build", site.path());
 
     drop(read_only);
     let later = build_ok(site.path());
-    assert_same_tree(
-        &snapshot_tree(&later),
-        &before,
-        "output/ after a later build",
-    );
-    assert_no_leftovers(site.path());
+    assert_kept(&later, &before, "output/ after a later build", site.path());
 }
 
 /// Runs movepress as a user the permission bits apply to: uid 65534 when
@@ -278,12 +258,7 @@ fn full_disk_fails_cleanly_and_keeps_previous_output() {
             ".output.tmp-",
         ],
     );
-    assert_same_tree(
-        &snapshot_tree(&out),
-        &before,
-        "output/ after the failed build",
-    );
-    assert_no_leftovers(&disk.0);
+    assert_kept(&out, &before, "output/ after the failed build", &disk.0);
 
     // Once the site fits again, a build succeeds (the failed one gave back its space).
     std::fs::remove_file(&big).expect("remove the big file");
@@ -293,8 +268,7 @@ fn full_disk_fails_cleanly_and_keeps_previous_output() {
         "later build failed:\n{}",
         stderr(&later)
     );
-    assert_same_tree(&snapshot_tree(&out), &before, "output/ after a later build");
-    assert_no_leftovers(&disk.0);
+    assert_kept(&out, &before, "output/ after a later build", &disk.0);
     drop(disk);
 }
 
@@ -740,6 +714,13 @@ fn assert_no_crash(err: &str) {
     for sign in ["panicked", "stack backtrace", "RUST_BACKTRACE"] {
         assert!(!err.contains(sign), "movepress crashed ({sign:?}):\n{err}");
     }
+}
+
+/// The output folder `out` is byte-identical to `before` and nothing is
+/// left beside it in `parent`.
+fn assert_kept(out: &Path, before: &Tree, what: &str, parent: &Path) {
+    assert_same_tree(&snapshot_tree(out), before, what);
+    assert_no_leftovers(parent);
 }
 
 /// Byte-identical trees, or a panic listing the first differences.
