@@ -15,7 +15,7 @@
 //! menu of free pages, the address of any file) renders everything again.
 //! Handouts are rendered when first asked for after each rebuild.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -25,7 +25,8 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{Site, Taxonomy};
 use crate::render::Artifact;
 use crate::render::html::PageKey;
-use crate::{BuildOptions, Prepared};
+use crate::render::views::TermCounts;
+use crate::{BuildOptions, Look};
 
 /// A site being served: its sources, its last good build, and what changed since.
 pub struct Session {
@@ -35,18 +36,50 @@ pub struct Session {
     cache: ParseCache,
     /// Something changed that `Sources::refresh` cannot follow: read all again.
     reread: bool,
+    /// The theme and static files, kept until a file they come from changes.
+    look: Option<Arc<Styled>>,
     last: Option<Arc<Build>>,
+}
+
+/// The site's look as served: its static files by path, and a hash of all
+/// of it, made once per load.
+struct Styled {
+    look: Look,
+    files: HashMap<String, Arc<Vec<u8>>>,
+    fingerprint: u64,
+}
+
+impl Styled {
+    fn load(root: &Path, site: &Site) -> Result<Styled, Vec<Diagnostic>> {
+        let look = Look::load(root, site)?;
+        let mut state = DefaultHasher::new();
+        look.theme.fingerprint(&mut state);
+        let files = look
+            .statics
+            .iter()
+            .map(|artifact| {
+                (&artifact.path, &artifact.bytes).hash(&mut state);
+                (artifact.path.clone(), Arc::new(artifact.bytes.clone()))
+            })
+            .collect();
+        Ok(Styled {
+            look,
+            files,
+            fingerprint: state.finish(),
+        })
+    }
 }
 
 /// One successful build, in memory.
 pub struct Build {
     sources: Sources,
-    prepared: Prepared,
+    site: Site,
+    look: Arc<Styled>,
     /// Hash of everything every page shows.
     global: u64,
     /// Each page's file.
     pages: BTreeMap<PageKey, String>,
-    /// Every file but the handouts, by path.
+    /// The pages, by path.
     files: HashMap<String, Arc<Vec<u8>>>,
     /// Files made when first asked for (handouts, the sitemap, the feed and
     /// the search index), by path.
@@ -62,8 +95,6 @@ pub struct Build {
 pub struct Rebuilt {
     /// Pages rendered again (or for the first time), by path, sorted.
     pub rendered: Vec<String>,
-    /// Files that are gone, by path, sorted.
-    pub removed: Vec<String>,
     /// Whether every page was rendered again.
     pub everything: bool,
     /// HTML pages the site has.
@@ -81,14 +112,23 @@ impl Session {
             sources: Sources::read(root),
             cache: ParseCache::default(),
             reread: false,
+            look: None,
             last: None,
         }
     }
 
     /// Notes that `path` (relative to the site folder) was changed, added or
     /// removed. Content files and site.yaml are read again at once; for
-    /// anything else the next rebuild reads the whole site again.
+    /// anything else the next rebuild reads the whole site again. A change to
+    /// site.yaml (which names the theme), the theme or static/ loads the look
+    /// again.
     pub fn changed(&mut self, path: &Path) {
+        let look = ["static", "templates", "themes", crate::config::FILE]
+            .iter()
+            .any(|folder| path.starts_with(folder));
+        if look {
+            self.look = None;
+        }
         if path.starts_with("static") {
             self.cache.forget_images();
             self.reread = true;
@@ -109,39 +149,41 @@ impl Session {
             self.sources = Sources::read(&self.root);
             self.reread = false;
         }
-        let prepared = crate::prepare(&self.root, &self.sources, &self.options, &mut self.cache)?;
-        let global = global_fingerprint(&prepared, &self.options);
-        let counts = term_counts(&prepared.site);
-        let keys = crate::render::html::page_keys(&prepared.site);
+        let (site, warnings) =
+            crate::load_site(&self.root, &self.sources, &self.options, &mut self.cache)?;
+        let look = match &self.look {
+            Some(look) => look.clone(),
+            None => Arc::new(Styled::load(&self.root, &site)?),
+        };
+        self.look = Some(look.clone());
+        let global = global_fingerprint(&site, &look, &self.options);
+        let term_counts = TermCounts::new(&site);
+        let counts = sizes(&term_counts);
 
         let last = self.last.as_deref().filter(|last| last.global == global);
-        let dirty = last.map(|last| Dirty::between(last, &self.sources, &prepared.site, &counts));
+        let dirty = last.map(|last| Dirty::between(last, &self.sources, &site, &counts));
         let wanted = |key: &PageKey| match (&dirty, last) {
             (Some(dirty), Some(last)) => !last.pages.contains_key(key) || dirty.touches(key),
             _ => true,
         };
-        let rendered = crate::render::html::render_selected(
-            &prepared.site,
-            &prepared.theme,
-            &prepared.html,
+        let (keys, rendered) = crate::render::html::render_selected(
+            &site,
+            &look.look.theme,
+            &look.look.html,
+            &term_counts,
             wanted,
         )?;
 
-        let mut files = last.map(|l| l.files.clone()).unwrap_or_default();
+        // Pages that are still there keep their file; the others go.
         let mut pages = BTreeMap::new();
-        let mut removed = Vec::new();
-        let keep: HashSet<&PageKey> = keys.iter().collect();
+        let mut files = HashMap::with_capacity(keys.len());
         if let Some(last) = last {
-            for (key, path) in &last.pages {
-                if keep.contains(key) {
-                    pages.insert(key.clone(), path.clone());
-                } else {
-                    files.remove(path);
-                    removed.push(path.clone());
+            let keep: HashSet<&PageKey> = keys.iter().collect();
+            for (key, path) in last.pages.iter().filter(|(key, _)| keep.contains(key)) {
+                pages.insert(key.clone(), path.clone());
+                if let Some(bytes) = last.files.get(path) {
+                    files.insert(path.clone(), bytes.clone());
                 }
-            }
-            for artifact in last.prepared.statics.iter() {
-                files.remove(&artifact.path);
             }
         }
         let mut rendered_paths = Vec::with_capacity(rendered.len());
@@ -150,10 +192,10 @@ impl Session {
             pages.insert(key, artifact.path.clone());
             files.insert(artifact.path, Arc::new(artifact.bytes));
         }
+        rendered_paths.sort();
         // The search index holds every exercise's text: keep the entries
         // of the exercises that did not change.
-        let search: HashMap<String, Arc<str>> = prepared
-            .site
+        let search: HashMap<String, Arc<str>> = site
             .exercises
             .iter()
             .map(|e| {
@@ -167,27 +209,17 @@ impl Session {
                 (e.slug.clone(), entry)
             })
             .collect();
-        for artifact in &prepared.statics {
-            files.insert(artifact.path.clone(), Arc::new(artifact.bytes.clone()));
-        }
-        rendered_paths.sort();
-        removed.sort();
-        // A page that moved (a new slug) is rendered, not removed.
-        removed.retain(|path| !files.contains_key(path));
 
-        for path in LAZY {
-            files.remove(*path);
-        }
         let report = Rebuilt {
             everything: last.is_none(),
             rendered: rendered_paths,
-            removed,
             pages: pages.len(),
-            warnings: prepared.warnings.clone(),
+            warnings,
         };
         let previous = self.last.replace(Arc::new(Build {
             sources: self.sources.clone(),
-            prepared,
+            site,
+            look,
             global,
             pages,
             files,
@@ -202,16 +234,16 @@ impl Session {
 }
 
 impl Build {
-    /// The file at `path` (site-relative, `/`-separated). Handouts are
-    /// rendered on first request.
+    /// The file at `path` (site-relative, `/`-separated). Handouts, the
+    /// sitemap, the feed and the search index are made on first request.
     pub fn file(&self, path: &str) -> Option<Arc<Vec<u8>>> {
-        if let Some(bytes) = self.files.get(path) {
+        if let Some(bytes) = self.files.get(path).or_else(|| self.look.files.get(path)) {
             return Some(bytes.clone());
         }
         if let Some(bytes) = self.lazy.lock().ok()?.get(path) {
             return Some(bytes.clone());
         }
-        let site = &self.prepared.site;
+        let site = &self.site;
         let bytes = match path {
             "sitemap.xml" => crate::render::meta::sitemap(site).bytes,
             "robots.txt" => crate::render::meta::robots(site).bytes,
@@ -227,7 +259,7 @@ impl Build {
             _ => {
                 let slug = path.strip_prefix("handouts/")?.strip_suffix(".pdf")?;
                 let options = crate::render::pdf::HandoutOptions::from_site(site)
-                    .with_look(&self.prepared.theme.handout);
+                    .with_look(&self.look.look.theme.handout);
                 match slug.strip_prefix("exercises/") {
                     Some(slug) => {
                         let exercise = site.exercise(slug)?;
@@ -251,19 +283,21 @@ impl Build {
     /// Every file of the site, handouts included, sorted by path: what a
     /// clean build writes.
     pub fn artifacts(&self) -> Vec<Artifact> {
-        let site = &self.prepared.site;
-        let handouts = site
+        let handouts = self
+            .site
             .programs
             .iter()
             .map(|p| format!("handouts/{}.pdf", p.slug))
             .chain(
-                site.exercises
+                self.site
+                    .exercises
                     .iter()
                     .map(|e| format!("handouts/exercises/{}.pdf", e.slug)),
             );
         let mut artifacts: Vec<Artifact> = self
             .files
             .keys()
+            .chain(self.look.files.keys())
             .cloned()
             .chain(LAZY.iter().map(|p| p.to_string()))
             .chain(handouts)
@@ -275,26 +309,17 @@ impl Build {
         artifacts.sort_by(|a, b| a.path.cmp(&b.path));
         artifacts
     }
-
-    /// The checked site of this build.
-    pub fn site(&self) -> &Site {
-        &self.prepared.site
-    }
 }
 
 /// The files besides handouts made when first asked for.
 const LAZY: &[&str] = &["sitemap.xml", "robots.txt", "feed.xml", "search-index.json"];
 
-/// Hash of everything every page shows: the configuration, the theme, the
+/// Hash of everything every page shows: the configuration, the theme and
 /// static files, the menu, the addresses of all files and the options.
-fn global_fingerprint(prepared: &Prepared, options: &BuildOptions) -> u64 {
+fn global_fingerprint(site: &Site, look: &Styled, options: &BuildOptions) -> u64 {
     let mut state = DefaultHasher::new();
-    let site = &prepared.site;
     format!("{:?}", site.config).hash(&mut state);
-    prepared.theme.fingerprint(&mut state);
-    for artifact in &prepared.statics {
-        (&artifact.path, &artifact.bytes).hash(&mut state);
-    }
+    look.fingerprint.hash(&mut state);
     site.static_files.hash(&mut state);
     site.links.hash(&mut state);
     for page in &site.pages {
@@ -304,18 +329,16 @@ fn global_fingerprint(prepared: &Prepared, options: &BuildOptions) -> u64 {
     state.finish()
 }
 
-fn term_counts(site: &Site) -> BTreeMap<(Taxonomy, String), usize> {
-    let mut counts: BTreeMap<(Taxonomy, &str), usize> = BTreeMap::new();
-    for exercise in &site.exercises {
-        for taxonomy in Taxonomy::ALL {
-            for term in exercise.terms(taxonomy) {
-                *counts.entry((taxonomy, term)).or_insert(0) += 1;
-            }
-        }
-    }
+/// How many exercises have each term.
+fn sizes(counts: &TermCounts) -> BTreeMap<(Taxonomy, String), usize> {
     counts
-        .into_iter()
-        .map(|((taxonomy, term), n)| ((taxonomy, term.to_string()), n))
+        .counts
+        .iter()
+        .flat_map(|(taxonomy, terms)| {
+            terms
+                .iter()
+                .map(|(term, exercises)| ((*taxonomy, term.clone()), exercises.len()))
+        })
         .collect()
 }
 
@@ -342,7 +365,7 @@ impl Dirty {
         site: &Site,
         counts: &BTreeMap<(Taxonomy, String), usize>,
     ) -> Dirty {
-        let old = &last.prepared.site;
+        let old = &last.site;
         let mut changed: HashSet<PathBuf> = HashSet::new();
         changed_files(&last.sources.exercises, &sources.exercises, &mut changed);
         changed_files(&last.sources.programs, &sources.programs, &mut changed);
@@ -465,33 +488,31 @@ fn changed_files(
     after: &[(PathBuf, Result<Arc<str>, Diagnostic>)],
     changed: &mut HashSet<PathBuf>,
 ) {
-    // Usually the same files, most of them the very same texts.
-    if before.len() == after.len() && before.iter().zip(after).all(|(a, b)| a.0 == b.0) {
-        for ((path, a), (_, b)) in before.iter().zip(after) {
-            let same = match (a, b) {
-                (Ok(a), Ok(b)) => Arc::ptr_eq(a, b) || a == b,
-                _ => false,
-            };
-            if !same {
-                changed.insert(path.clone());
-            }
-        }
-        return;
-    }
-    let before: BTreeMap<&PathBuf, &Result<Arc<str>, Diagnostic>> =
-        before.iter().map(|(p, t)| (p, t)).collect();
-    let after: BTreeMap<&PathBuf, &Result<Arc<str>, Diagnostic>> =
-        after.iter().map(|(p, t)| (p, t)).collect();
-    let same = |a: &Result<Arc<str>, Diagnostic>, b: &Result<Arc<str>, Diagnostic>| match (a, b) {
-        (Ok(a), Ok(b)) => Arc::ptr_eq(a, b) || a == b,
-        _ => false,
-    };
-    let paths: BTreeSet<&PathBuf> = before.keys().chain(after.keys()).copied().collect();
-    for path in paths {
-        match (before.get(path), after.get(path)) {
-            (Some(a), Some(b)) if same(a, b) => {}
-            _ => {
-                changed.insert(path.clone());
+    use std::cmp::Ordering;
+    // Both lists are sorted by path: one walk through both. (Were they not,
+    // a file would only be counted as changed when it is not.)
+    let (mut before, mut after) = (before.iter().peekable(), after.iter().peekable());
+    loop {
+        let order = match (before.peek(), after.peek()) {
+            (None, None) => return,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((old, _)), Some((new, _))) => old.cmp(new),
+        };
+        match order {
+            // Only before: removed; only after: added.
+            Ordering::Less => changed.extend(before.next().map(|(path, _)| path.clone())),
+            Ordering::Greater => changed.extend(after.next().map(|(path, _)| path.clone())),
+            Ordering::Equal => {
+                if let (Some((path, old)), Some((_, new))) = (before.next(), after.next()) {
+                    let same = match (old, new) {
+                        (Ok(old), Ok(new)) => Arc::ptr_eq(old, new) || old == new,
+                        _ => false,
+                    };
+                    if !same {
+                        changed.insert(path.clone());
+                    }
+                }
             }
         }
     }

@@ -122,14 +122,12 @@ fn render_with(
     cache: &handout_cache::HandoutCache,
 ) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
     let sources = content::Sources::read(root);
-    let prepared = prepare(root, &sources, options, &mut content::ParseCache::default())?;
-    let Prepared {
-        site,
+    let (site, warnings) = load_site(root, &sources, options, &mut content::ParseCache::default())?;
+    let Look {
         theme,
         statics,
         html,
-        warnings,
-    } = prepared;
+    } = Look::load(root, &site)?;
     options.progress.report("pages", 0, 1);
     let mut artifacts = render::html::render(&site, &theme, &html)?;
     let pages = artifacts.len();
@@ -153,24 +151,40 @@ fn render_with(
     ))
 }
 
-/// A checked site with its theme: everything rendering needs.
-pub struct Prepared {
-    pub site: Site,
+/// How the site looks: its theme and static files. `serve` keeps it from
+/// one rebuild to the next until a file it comes from changes.
+pub struct Look {
     pub theme: Theme,
     /// The theme's and the site's static files.
     pub statics: Vec<Artifact>,
     pub html: HtmlOptions,
-    /// Problems that do not stop the build.
-    pub warnings: Vec<Diagnostic>,
 }
 
-/// Loads and checks the site from its sources, and loads its theme.
-pub fn prepare(
+impl Look {
+    /// Loads the site's theme and reads its static files.
+    pub fn load(root: &Path, site: &Site) -> Result<Look, Vec<Diagnostic>> {
+        let theme = Theme::load(root, &site.config.theme)?;
+        let statics = static_files(site, &theme).map_err(|d| vec![d])?;
+        let html = HtmlOptions {
+            handouts: true,
+            assets: render::views::assets(&statics),
+        };
+        Ok(Look {
+            theme,
+            statics,
+            html,
+        })
+    }
+}
+
+/// Loads and checks the site from its sources, with `--base-url` applied;
+/// returns it and the warnings.
+pub fn load_site(
     root: &Path,
     sources: &content::Sources,
     options: &BuildOptions,
     cache: &mut content::ParseCache,
-) -> Result<Prepared, Vec<Diagnostic>> {
+) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (mut site, warnings) = content::load_sources(
         root,
         sources,
@@ -195,19 +209,7 @@ pub fn prepare(
             format!("{url}/")
         };
     }
-    let theme = Theme::load(root, &site.config.theme)?;
-    let statics = static_files(&site, &theme).map_err(|d| vec![d])?;
-    let html = HtmlOptions {
-        handouts: true,
-        assets: render::views::assets(&statics),
-    };
-    Ok(Prepared {
-        site,
-        theme,
-        statics,
-        html,
-        warnings,
-    })
+    Ok((site, warnings))
 }
 
 /// The sitemap, robots.txt, the Atom feed and the search index.

@@ -65,69 +65,37 @@ pub enum PageKey {
     Page(String),
 }
 
-/// Every page the site has.
-pub fn page_keys(site: &Site) -> Vec<PageKey> {
-    let mut keys = vec![
-        PageKey::Home,
-        PageKey::Library,
-        PageKey::Programs,
-        PageKey::NotFound,
-    ];
-    keys.extend(
-        site.exercises
-            .iter()
-            .map(|e| PageKey::Exercise(e.slug.clone())),
-    );
-    keys.extend(
-        site.programs
-            .iter()
-            .map(|p| PageKey::Program(p.slug.clone())),
-    );
-    for taxonomy in Taxonomy::ALL {
-        keys.push(PageKey::Taxonomy(taxonomy));
-        let terms: std::collections::BTreeSet<&str> = site
-            .exercises
-            .iter()
-            .flat_map(|e| e.terms(taxonomy))
-            .collect();
-        keys.extend(
-            terms
-                .into_iter()
-                .map(|term| PageKey::Term(taxonomy, term.to_string())),
-        );
-    }
-    keys.extend(site.pages.iter().map(|p| PageKey::Page(p.slug.clone())));
-    keys
-}
-
 /// Renders every page of the site.
 pub fn render(
     site: &Site,
     theme: &Theme,
     options: &HtmlOptions,
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-    render_selected(site, theme, options, |_| true)
-        .map(|pages| pages.into_iter().map(|(_, artifact)| artifact).collect())
+    let counts = TermCounts::new(site);
+    render_selected(site, theme, options, &counts, |_| true)
+        .map(|(_, pages)| pages.into_iter().map(|(_, artifact)| artifact).collect())
 }
 
-/// Renders the pages that `wanted` picks, each with its key.
+/// Renders the pages that `wanted` picks, each with its key; returns the
+/// keys of all the site's pages too.
 pub fn render_selected(
     site: &Site,
     theme: &Theme,
     options: &HtmlOptions,
+    counts: &TermCounts,
     wanted: impl Fn(&PageKey) -> bool + Sync,
-) -> Result<Vec<(PageKey, Artifact)>, Vec<Diagnostic>> {
-    let counts = TermCounts::new(site);
+) -> Result<(Vec<PageKey>, Vec<(PageKey, Artifact)>), Vec<Diagnostic>> {
     let site_view = views::site_view(site);
-    let jobs: Vec<(PageKey, Job)> = jobs(site, &counts)
+    let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
         .into_iter()
         .map(|job| (job.key(site), job))
-        .filter(|(key, _)| wanted(key))
         .collect();
+    let keys = jobs.iter().map(|(key, _)| key.clone()).collect();
     let results: Vec<(PageKey, Result<Artifact, Failure>)> = jobs
         .into_par_iter()
+        .filter(|(key, _)| wanted(key))
         .map(|(key, job)| {
-            let result = render_job(site, theme, &site_view, &counts, &job, options);
+            let result = render_job(site, theme, &site_view, counts, &job, options);
             (key, result)
         })
         .collect();
@@ -149,7 +117,7 @@ pub fn render_selected(
         errors.push(missing_disclaimer(theme, template, &pages));
     }
     if errors.is_empty() {
-        Ok(artifacts)
+        Ok((keys, artifacts))
     } else {
         // One broken template fails every page that uses it: report it once.
         errors.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
