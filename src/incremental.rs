@@ -166,7 +166,10 @@ impl Session {
             (Some(dirty), Some(last)) => !last.pages.contains_key(key) || dirty.touches(key),
             _ => true,
         };
-        let (keys, rendered) = crate::render::html::render_selected(
+        let crate::render::html::Selected {
+            keys,
+            pages: rendered,
+        } = crate::render::html::render_selected(
             &site,
             &look.look.theme,
             &look.look.html,

@@ -72,8 +72,21 @@ pub fn render(
     options: &HtmlOptions,
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let counts = TermCounts::new(site);
-    render_selected(site, theme, options, &counts, |_| true)
-        .map(|(_, pages)| pages.into_iter().map(|(_, artifact)| artifact).collect())
+    render_selected(site, theme, options, &counts, |_| true).map(|selected| {
+        selected
+            .pages
+            .into_iter()
+            .map(|(_, artifact)| artifact)
+            .collect()
+    })
+}
+
+/// What [`render_selected`] made.
+pub struct Selected {
+    /// Every page the site has.
+    pub keys: Vec<PageKey>,
+    /// The pages that were picked, rendered.
+    pub pages: Vec<(PageKey, Artifact)>,
 }
 
 /// Renders the pages that `wanted` picks, each with its key; returns the
@@ -84,7 +97,7 @@ pub fn render_selected(
     options: &HtmlOptions,
     counts: &TermCounts,
     wanted: impl Fn(&PageKey) -> bool + Sync,
-) -> Result<(Vec<PageKey>, Vec<(PageKey, Artifact)>), Vec<Diagnostic>> {
+) -> Result<Selected, Vec<Diagnostic>> {
     let site_view = views::site_view(site);
     let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
         .into_iter()
@@ -117,7 +130,10 @@ pub fn render_selected(
         errors.push(missing_disclaimer(theme, template, &pages));
     }
     if errors.is_empty() {
-        Ok((keys, artifacts))
+        Ok(Selected {
+            keys,
+            pages: artifacts,
+        })
     } else {
         // One broken template fails every page that uses it: report it once.
         errors.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
