@@ -73,6 +73,7 @@ pub fn parse<T: DeserializeOwned>(
         strict_booleans: true,
         with_snippet: false,
     };
+    use serde_saphyr::Error as E;
     serde_saphyr::from_str_with_options::<T>(yaml, options).map_err(|error| {
         let inner = error.without_snippet();
         let (line, column) = inner
@@ -81,6 +82,12 @@ pub fn parse<T: DeserializeOwned>(
         let line = line.max(1) + first_line - 1;
         let (message, hint) = describe(inner);
         let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
+        // Underline the whole key that is wrong, as with a wrong value.
+        if let E::SerdeUnknownField { field: key, .. }
+        | E::DuplicateMappingKey { key: Some(key), .. } = inner
+        {
+            diagnostic = diagnostic.width(key.chars().count());
+        }
         if let Some(hint) = hint {
             diagnostic = diagnostic.hint(hint);
         }
