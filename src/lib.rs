@@ -265,7 +265,7 @@ pub fn handouts(
             (src, <sha2::Sha256 as sha2::Digest>::digest(&bytes).to_vec())
         })
         .collect();
-    let key = |exercises: &mut dyn Iterator<Item = &model::Exercise>, what: String| {
+    let key = |exercises: &[&model::Exercise], what: &str| {
         let mut key = handout_cache::Key::new();
         key.add(&shared).add(&logo).add(what.as_bytes());
         for exercise in exercises {
@@ -277,37 +277,46 @@ pub fn handouts(
         key
     };
 
-    let programs = site.programs.par_iter().map(|p| {
-        let key = key(
-            &mut p
-                .exercises
-                .iter()
-                .filter_map(|s| site.exercise(&s.exercise)),
-            format!("{p:?}"),
-        );
-        cache
-            .get_or_make(key, || render::pdf::program_handout(site, p, &options))
-            .inspect(|_| tick())
-            .map(|(pdf, cached)| {
-                (
-                    Artifact::new(format!("handouts/{}.pdf", p.slug), pdf),
-                    cached,
-                )
-            })
-    });
-    let exercises = site.exercises.par_iter().map(|e| {
-        let key = key(&mut std::iter::once(&**e), "exercise".to_string());
-        cache
-            .get_or_make(key, || render::pdf::exercise_handout(site, e, &options))
-            .inspect(|_| tick())
-            .map(|(pdf, cached)| {
-                (
-                    Artifact::new(format!("handouts/exercises/{}.pdf", e.slug), pdf),
-                    cached,
-                )
-            })
-    });
-    let results: Vec<_> = programs.chain(exercises).collect();
+    /// One handout to make.
+    enum Sheet<'a> {
+        Program(&'a model::Program),
+        Exercise(&'a model::Exercise),
+    }
+    let sheets: Vec<Sheet> = site
+        .programs
+        .iter()
+        .map(Sheet::Program)
+        .chain(site.exercises.iter().map(|e| Sheet::Exercise(e)))
+        .collect();
+    let results: Vec<_> = sheets
+        .par_iter()
+        .map(|sheet| {
+            let (path, key) = match sheet {
+                Sheet::Program(p) => {
+                    let exercises: Vec<&model::Exercise> = p
+                        .exercises
+                        .iter()
+                        .filter_map(|step| site.exercise(&step.exercise))
+                        .collect();
+                    (
+                        format!("handouts/{}.pdf", p.slug),
+                        key(&exercises, &format!("{p:?}")),
+                    )
+                }
+                Sheet::Exercise(e) => (
+                    format!("handouts/exercises/{}.pdf", e.slug),
+                    key(&[e], "exercise"),
+                ),
+            };
+            let make = || match sheet {
+                Sheet::Program(p) => render::pdf::program_handout(site, p, &options),
+                Sheet::Exercise(e) => render::pdf::exercise_handout(site, e, &options),
+            };
+            let made = cache.get_or_make(key, make);
+            tick();
+            made.map(|(pdf, cached)| (Artifact::new(path, pdf), cached))
+        })
+        .collect();
     let mut artifacts = Vec::with_capacity(results.len());
     let mut cached = 0;
     let mut errors = Vec::new();
