@@ -567,19 +567,25 @@ impl TermCounts {
     pub fn new(site: &Site) -> Self {
         let mut by_title: Vec<usize> = (0..site.exercises.len()).collect();
         by_title.sort_by_cached_key(|i| {
-            (
-                site.exercises[*i].title.to_lowercase(),
-                site.exercises[*i].slug.clone(),
-            )
+            let exercise = &site.exercises[*i];
+            (exercise.title.to_lowercase(), exercise.slug.as_str())
         });
         let mut counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
         for taxonomy in Taxonomy::ALL {
-            let terms = counts.entry(taxonomy).or_default();
+            // Borrowed terms while counting: one allocation per term, not per use.
+            let mut terms: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
             for &i in &by_title {
                 for term in site.exercises[i].terms(taxonomy) {
-                    terms.entry(term.to_string()).or_default().push(i);
+                    terms.entry(term).or_default().push(i);
                 }
             }
+            counts.insert(
+                taxonomy,
+                terms
+                    .into_iter()
+                    .map(|(term, exercises)| (term.to_string(), exercises))
+                    .collect(),
+            );
         }
         TermCounts { counts, by_title }
     }
