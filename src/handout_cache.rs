@@ -7,10 +7,12 @@
 //! Each entry is named by a hash of everything the handout shows (the
 //! program or exercise, its exercises and pictures, site.yaml, the theme's
 //! look, the movepress version and a fingerprint of the code that draws
-//! handouts, made by build.rs). An entry ends with a checksum: a damaged
-//! or cut-off entry is ignored and made again.
+//! handouts, made by build.rs), followed by a checksum of the PDF: a
+//! damaged or cut-off entry is ignored and made again. An entry is the PDF
+//! itself, byte for byte, so that a build can hard-link it into the output
+//! instead of writing it again.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,16 +23,25 @@ use sha2::{Digest, Sha256};
 /// The cache folder, relative to the site folder.
 pub const FOLDER: &str = ".movepress-cache/handouts";
 
-/// Ends every entry: a checksum of the PDF before it, then this tag.
-const TAG: &[u8; 4] = b"mpc1";
-
 /// The handout cache of one site.
 pub struct HandoutCache {
     dir: PathBuf,
     /// Whether this run may add and remove entries (`check` only reads).
     writable: bool,
-    /// Entries used by this build; the others are removed at the end.
+    /// The entries there were when the cache was opened: key -> file name.
+    entries: HashMap<String, String>,
+    /// Entries used by this build, by file name; the others are removed at the end.
     used: Mutex<HashSet<String>>,
+}
+
+/// A handout, from the cache or freshly made.
+#[derive(Debug, PartialEq)]
+pub struct Handout {
+    pub pdf: Vec<u8>,
+    /// The cache entry holding the same bytes, if there is one.
+    pub entry: Option<PathBuf>,
+    /// Whether it came from the cache.
+    pub cached: bool,
 }
 
 /// Builds an entry's name from everything a handout shows.
@@ -77,51 +88,79 @@ impl Default for Key {
 impl HandoutCache {
     /// The cache of the site in `root`. `writable: false` only reads it.
     pub fn open(root: &Path, writable: bool) -> HandoutCache {
+        let dir = root.join(FOLDER);
+        let entries = fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|entry| {
+                        let name = entry.file_name().into_string().ok()?;
+                        let (key, _) = name.split_once('-')?;
+                        Some((key.to_string(), name))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         HandoutCache {
-            dir: root.join(FOLDER),
+            dir,
             writable,
+            entries,
             used: Mutex::default(),
         }
     }
 
     /// The handout stored under `key`, if there is a sound one; `make` makes
-    /// it otherwise, and it is stored. Returns the PDF and whether it came
-    /// from the cache.
+    /// it otherwise, and it is stored.
     pub fn get_or_make<E>(
         &self,
         key: Key,
         make: impl FnOnce() -> Result<Vec<u8>, E>,
-    ) -> Result<(Vec<u8>, bool), E> {
-        let name = key.finish();
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(name.clone());
-        }
-        let path = self.dir.join(&name);
-        if let Some(pdf) = fs::read(&path).ok().and_then(unwrap_entry) {
-            return Ok((pdf, true));
+    ) -> Result<Handout, E> {
+        let key = key.finish();
+        if let Some(name) = self.entries.get(&key) {
+            let path = self.dir.join(name);
+            if let Some(pdf) = fs::read(&path).ok().filter(|pdf| sound(name, pdf)) {
+                self.use_entry(name.clone());
+                return Ok(Handout {
+                    pdf,
+                    entry: Some(path),
+                    cached: true,
+                });
+            }
         }
         let pdf = make()?;
+        let mut entry = None;
         if self.writable {
+            let name = format!("{key}-{:08x}", checksum(&pdf));
             // A cache that cannot be written only makes the next build slower.
-            let _ = self.store(&path, &pdf);
+            if self.store(&name, &pdf).is_ok() {
+                entry = Some(self.dir.join(&name));
+                self.use_entry(name);
+            }
         }
-        Ok((pdf, false))
+        Ok(Handout {
+            pdf,
+            entry,
+            cached: false,
+        })
+    }
+
+    fn use_entry(&self, name: String) {
+        if let Ok(mut used) = self.used.lock() {
+            used.insert(name);
+        }
     }
 
     /// Writes an entry in one step: a reader sees the whole entry or none.
-    fn store(&self, path: &Path, pdf: &[u8]) -> std::io::Result<()> {
+    fn store(&self, name: &str, pdf: &[u8]) -> std::io::Result<()> {
         fs::create_dir_all(&self.dir)?;
         let temporary = self
             .dir
             .join(format!(".{}.tmp-{}", std::process::id(), unique()));
         let mut file = fs::File::create(&temporary)?;
-        let mut crc = flate2::Crc::new();
-        crc.update(pdf);
         file.write_all(pdf)?;
-        file.write_all(&crc.sum().to_le_bytes())?;
-        file.write_all(TAG)?;
         drop(file);
-        fs::rename(&temporary, path).inspect_err(|_| {
+        fs::rename(&temporary, self.dir.join(name)).inspect_err(|_| {
             let _ = fs::remove_file(&temporary);
         })
     }
@@ -145,17 +184,18 @@ impl HandoutCache {
     }
 }
 
-/// The PDF inside an entry, if its checksum holds.
-fn unwrap_entry(mut entry: Vec<u8>) -> Option<Vec<u8>> {
-    let length = entry.len().checked_sub(8)?;
-    if &entry[length + 4..] != TAG {
-        return None;
-    }
-    let stored = u32::from_le_bytes(entry[length..length + 4].try_into().ok()?);
-    entry.truncate(length);
+/// Whether an entry named `name` holds a PDF whose checksum is the one in its name.
+fn sound(name: &str, pdf: &[u8]) -> bool {
+    let stored = name
+        .rsplit_once('-')
+        .and_then(|(_, sum)| u32::from_str_radix(sum, 16).ok());
+    stored == Some(checksum(pdf)) && pdf.starts_with(b"%PDF-")
+}
+
+fn checksum(bytes: &[u8]) -> u32 {
     let mut crc = flate2::Crc::new();
-    crc.update(&entry);
-    (crc.sum() == stored && entry.starts_with(b"%PDF-")).then_some(entry)
+    crc.update(bytes);
+    crc.sum()
 }
 
 /// A number that differs between the threads of one process.
@@ -179,34 +219,43 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = HandoutCache::open(dir.path(), true);
         let pdf = b"%PDF-1.7 a handout %%EOF".to_vec();
-        let made = cache.get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()));
-        assert_eq!(made, Ok((pdf.clone(), false)));
-        let again = cache.get_or_make(key("a"), || Err(()));
+        let made = cache
+            .get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()))
+            .expect("made");
+        assert_eq!((&made.pdf, made.cached), (&pdf, false));
+        let entry = made.entry.expect("stored");
         assert_eq!(
-            again,
-            Ok((pdf.clone(), true)),
+            fs::read(&entry).expect("entry"),
+            pdf,
+            "the entry is the PDF"
+        );
+        let cache = HandoutCache::open(dir.path(), true);
+        let again = cache.get_or_make(key("a"), || Err(())).expect("cached");
+        assert_eq!(
+            (&again.pdf, again.cached, again.entry.as_ref()),
+            (&pdf, true, Some(&entry)),
             "the second time, from the cache"
         );
 
         // Damaged: one byte changed, or cut off. Made again, never served.
-        let entry = fs::read_dir(dir.path().join(FOLDER))
-            .expect("entries")
-            .flatten()
-            .next()
-            .expect("an entry")
-            .path();
         let mut bytes = fs::read(&entry).expect("read");
         bytes[3] ^= 1;
         fs::write(&entry, &bytes).expect("write");
-        let fresh = cache.get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()));
-        assert_eq!(fresh, Ok((pdf.clone(), false)));
+        let fresh = HandoutCache::open(dir.path(), true)
+            .get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()))
+            .expect("made again");
+        assert_eq!((&fresh.pdf, fresh.cached), (&pdf, false));
         fs::write(&entry, &pdf[..5]).expect("cut");
-        let fresh = cache.get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()));
-        assert_eq!(fresh, Ok((pdf.clone(), false)));
+        let fresh = HandoutCache::open(dir.path(), true)
+            .get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()))
+            .expect("made again");
+        assert_eq!((&fresh.pdf, fresh.cached), (&pdf, false));
 
         // Another key is another handout.
-        let other = cache.get_or_make(key("b"), || Ok::<_, ()>(b"%PDF-other".to_vec()));
-        assert_eq!(other, Ok((b"%PDF-other".to_vec(), false)));
+        let other = cache
+            .get_or_make(key("b"), || Ok::<_, ()>(b"%PDF-other".to_vec()))
+            .expect("made");
+        assert_eq!((&other.pdf[..], other.cached), (&b"%PDF-other"[..], false));
     }
 
     #[test]

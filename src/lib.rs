@@ -3,8 +3,9 @@
 //! disclaimer.
 //!
 //! The pipeline, top to bottom: load the configuration and content into a
-//! checked [`model::Site`], render every artifact in memory, then hand them to
-//! the one writer, [`output::write`]. [`check`] is the same without the write.
+//! checked [`model::Site`], render every artifact and hand each, as soon as
+//! it is made, to the one writer, [`output::Staging`], which swaps the new
+//! site into place at the end. [`check`] is the same without the write.
 
 // Diagnostics are returned by value on the error path, which is cold: boxing
 // them would only add noise.
@@ -92,63 +93,100 @@ pub fn build(
 ) -> Result<BuildReport, Vec<Diagnostic>> {
     output::check_target(root, out).map_err(|d| vec![d])?;
     let cache = handout_cache::HandoutCache::open(root, true);
-    let (artifacts, report) = render_with(root, options, &cache)?;
-    output::write(out, &artifacts).map_err(|d| vec![d])?;
+    let loaded = Loaded::load(root, options)?;
+    // Each file goes to the new output folder as soon as it is made.
+    let staging = output::Staging::begin(out).map_err(|d| vec![d])?;
+    let mut report = loaded.render(options, &cache, &staging)?;
+    report.files = staging.finish().map_err(|d| vec![d])?;
     cache.prune();
     Ok(report)
 }
 
 /// Everything `build` checks, rendering included; writes nothing.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
-    render_site(root, options).map(|(_, report)| report)
+    let cache = handout_cache::HandoutCache::open(root, false);
+    Loaded::load(root, options)?.render(options, &cache, &output::Discard::default())
 }
 
-/// Loads, checks and renders the whole site into memory. Reads the handout
-/// cache but does not add to it.
+/// Loads, checks and renders the whole site into memory, sorted by path.
+/// Reads the handout cache but does not add to it.
 pub fn render_site(
     root: &Path,
     options: &BuildOptions,
 ) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
-    render_with(
-        root,
-        options,
-        &handout_cache::HandoutCache::open(root, false),
-    )
+    let cache = handout_cache::HandoutCache::open(root, false);
+    let memory = output::Memory::default();
+    let report = Loaded::load(root, options)?.render(options, &cache, &memory)?;
+    Ok((memory.into_artifacts(), report))
 }
 
-fn render_with(
-    root: &Path,
-    options: &BuildOptions,
-    cache: &handout_cache::HandoutCache,
-) -> Result<(Vec<Artifact>, BuildReport), Vec<Diagnostic>> {
-    let sources = content::Sources::read(root);
-    let (site, warnings) = load_site(root, &sources, options, &mut content::ParseCache::default())?;
-    let Look {
-        theme,
-        statics,
-        html,
-    } = Look::load(root, &site)?;
-    options.progress.report("pages", 0, 1);
-    let mut artifacts = render::html::render(&site, &theme, &html)?;
-    let pages = artifacts.len();
-    options.progress.report("pages", 1, 1);
-    let (pdfs, handouts_cached) = handouts(&site, &theme.handout, cache, &options.progress)?;
-    let handouts = pdfs.len();
-    artifacts.extend(pdfs);
-    artifacts.extend(meta_files(&site));
-    artifacts.extend(statics);
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    let files = artifacts.len();
-    Ok((
-        artifacts,
-        BuildReport {
+/// A site loaded and checked, with its look: ready to render.
+struct Loaded {
+    site: Site,
+    look: Look,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    fn load(root: &Path, options: &BuildOptions) -> Result<Loaded, Vec<Diagnostic>> {
+        let sources = content::Sources::read(root);
+        let (site, warnings) =
+            load_site(root, &sources, options, &mut content::ParseCache::default())?;
+        let look = Look::load(root, &site)?;
+        Ok(Loaded {
+            site,
+            look,
+            warnings,
+        })
+    }
+
+    /// Renders every file into `sink`. All errors are reported together.
+    fn render(
+        self,
+        options: &BuildOptions,
+        cache: &handout_cache::HandoutCache,
+        sink: &dyn output::Sink,
+    ) -> Result<BuildReport, Vec<Diagnostic>> {
+        let Loaded {
+            site,
+            look:
+                Look {
+                    theme,
+                    statics,
+                    html,
+                },
+            warnings,
+        } = self;
+        options.progress.report("pages", 0, 1);
+        let pages = render::html::render(&site, &theme, &html, sink);
+        options.progress.report("pages", 1, 1);
+        let handouts = handouts(&site, &theme.handout, cache, &options.progress, sink);
+        let mut errors = Vec::new();
+        let mut files = 0;
+        for file in meta_files(&site).into_iter().chain(statics) {
+            files += 1;
+            if let Err(e) = sink.put(file) {
+                errors.push(e);
+            }
+        }
+        let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
+            (Ok(pages), Ok(handouts)) if errors.is_empty() => (pages, handouts),
+            (pages, handouts) => {
+                errors.extend(pages.err().into_iter().flatten());
+                errors.extend(handouts.err().into_iter().flatten());
+                diagnostics::sort(&mut errors);
+                errors.dedup();
+                return Err(errors);
+            }
+        };
+        Ok(BuildReport {
             pages,
-            files,
+            files: pages + handouts + files,
             handouts,
             handouts_cached,
             warnings,
-        },
-    ))
+        })
+    }
 }
 
 /// How the site looks: its theme and static files. `serve` keeps it from
@@ -224,14 +262,15 @@ pub fn meta_files(site: &Site) -> [Artifact; 4] {
 
 /// The printable handouts: `handouts/<program>.pdf` for every program and
 /// `handouts/exercises/<slug>.pdf` for every exercise, made in parallel, or
-/// taken from the cache when nothing they show has changed. Returns them
-/// and how many came from the cache.
+/// taken from the cache when nothing they show has changed, and put into
+/// `sink`. Returns how many there are and how many came from the cache.
 pub fn handouts(
     site: &Site,
     look: &render::theme::HandoutLook,
     cache: &handout_cache::HandoutCache,
     progress: &Progress,
-) -> Result<(Vec<Artifact>, usize), Vec<Diagnostic>> {
+    sink: &dyn output::Sink,
+) -> Result<(usize, usize), Vec<Diagnostic>> {
     use rayon::prelude::*;
     let total = (site.programs.len() + site.exercises.len()) as u64;
     let done = std::sync::atomic::AtomicU64::new(0);
@@ -288,7 +327,7 @@ pub fn handouts(
         .map(Sheet::Program)
         .chain(site.exercises.iter().map(|e| Sheet::Exercise(e)))
         .collect();
-    let results: Vec<_> = sheets
+    let results: Vec<Result<bool, Vec<Diagnostic>>> = sheets
         .par_iter()
         .map(|sheet| {
             let (path, key) = match sheet {
@@ -312,25 +351,27 @@ pub fn handouts(
                 Sheet::Program(p) => render::pdf::program_handout(site, p, &options),
                 Sheet::Exercise(e) => render::pdf::exercise_handout(site, e, &options),
             };
-            let made = cache.get_or_make(key, make);
+            let handout = cache.get_or_make(key, make)?;
             tick();
-            made.map(|(pdf, cached)| (Artifact::new(path, pdf), cached))
+            let artifact = Artifact::new(path, handout.pdf);
+            match &handout.entry {
+                Some(entry) => sink.put_cached(artifact, entry),
+                None => sink.put(artifact),
+            }
+            .map_err(|e| vec![e])?;
+            Ok(handout.cached)
         })
         .collect();
-    let mut artifacts = Vec::with_capacity(results.len());
     let mut cached = 0;
     let mut errors = Vec::new();
     for result in results {
         match result {
-            Ok((artifact, from_cache)) => {
-                cached += usize::from(from_cache);
-                artifacts.push(artifact);
-            }
+            Ok(from_cache) => cached += usize::from(from_cache),
             Err(e) => errors.extend(e),
         }
     }
     if errors.is_empty() {
-        Ok((artifacts, cached))
+        Ok((sheets.len(), cached))
     } else {
         diagnostics::sort(&mut errors);
         errors.dedup();

@@ -296,3 +296,6 @@ fn thousands(n: usize) -> String {
     }
     out
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

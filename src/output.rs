@@ -1,49 +1,370 @@
-//! The only module that writes the site to disk. Everything is rendered
-//! first; then, under a lock, the files go to a temporary folder beside the
-//! output folder, which is swapped into place in one step. A build that fails
-//! or is killed leaves the previous output untouched.
+//! The only module that writes the site to disk. Under a lock, each file
+//! goes to a temporary folder beside the output folder as soon as it is
+//! made; when every file is there, the folder is swapped into place in one
+//! step. A build that fails, is interrupted or is killed leaves the previous
+//! output untouched.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::diagnostics::Diagnostic;
 use crate::render::Artifact;
 
-/// Writes `artifacts` as the new content of `out`, replacing what was there.
-pub fn write(out: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
-    check_paths(artifacts)?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| {
-            Diagnostic::error(out, "the output folder needs a name").hint("use e.g. `-o output`")
-        })?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(|e| io_error(&parent, "cannot create the folder", &e))?;
+/// Where the files of a build go as they are made: a folder being written
+/// ([`Staging`]), memory ([`Memory`]) or nowhere ([`Discard`], for `check`).
+/// Every sink refuses a path that leaves the output folder or that another
+/// file already took.
+pub trait Sink: Sync {
+    /// Takes one finished file.
+    fn put(&self, artifact: Artifact) -> Result<(), Diagnostic>;
 
-    // One build at a time per output folder; a second one waits its turn.
-    let lock_path = parent.join(format!(".{name}.lock"));
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| io_error(&lock_path, "cannot create the build lock", &e))?;
-    lock.lock()
-        .map_err(|e| io_error(&lock_path, "cannot take the build lock", &e))?;
-
-    remove_leftovers(&parent, &name);
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = write_all(&staging, artifacts).and_then(|()| swap(&staging, out, &parent, &name));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
+    /// Takes a file whose bytes are also in `entry`, a sound handout-cache
+    /// entry: a folder links it instead of writing the bytes again.
+    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
+        let _ = entry;
+        self.put(artifact)
     }
-    drop(lock);
-    result
+}
+
+/// The paths taken so far in one build.
+#[derive(Default)]
+struct Claims(Mutex<HashSet<String>>);
+
+impl Claims {
+    /// Refuses paths that would escape the output folder or collide.
+    fn claim(&self, path: &str) -> Result<(), Diagnostic> {
+        let safe = !path.is_empty()
+            && !path.contains('\\')
+            && Path::new(path)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
+        if !safe {
+            return Err(Diagnostic::error(
+                path,
+                "refusing to write outside the output folder",
+            ));
+        }
+        // Case-insensitive file systems (macOS, Windows) would merge these.
+        let fresh = self
+            .0
+            .lock()
+            .map(|mut seen| seen.insert(path.to_lowercase()))
+            .unwrap_or(false);
+        if !fresh {
+            return Err(
+                Diagnostic::error(path, "two outputs would be written to this same file")
+                    .hint("two sources produce the same page: give one of them another slug"),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Keeps the files in memory, for tests and tools that compare builds.
+#[derive(Default)]
+pub struct Memory {
+    claims: Claims,
+    files: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Memory {
+    /// The files, sorted by path.
+    pub fn into_artifacts(self) -> Vec<Artifact> {
+        self.files
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(path, bytes)| Artifact::new(path, bytes))
+            .collect()
+    }
+}
+
+impl Sink for Memory {
+    fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
+        self.claims.claim(&artifact.path)?;
+        if let Ok(mut files) = self.files.lock() {
+            files.insert(artifact.path, artifact.bytes);
+        }
+        Ok(())
+    }
+}
+
+/// Checks the paths and keeps nothing: what `check` needs.
+#[derive(Default)]
+pub struct Discard {
+    claims: Claims,
+}
+
+impl Sink for Discard {
+    fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
+        self.claims.claim(&artifact.path)
+    }
+}
+
+/// A new output folder being written beside the current one. [`finish`]
+/// swaps it into place; dropped unfinished, or on Ctrl-C, it is deleted.
+///
+/// [`finish`]: Staging::finish
+pub struct Staging {
+    folder: PathBuf,
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    /// Held until the end: one build at a time per output folder.
+    _lock: fs::File,
+    claims: Claims,
+    /// Folders already made inside `folder`.
+    dirs: Mutex<HashSet<PathBuf>>,
+    /// The first write that failed; later files are not written.
+    failure: Mutex<Option<Diagnostic>>,
+    failed: AtomicBool,
+    files: AtomicUsize,
+    finished: bool,
+}
+
+impl Staging {
+    /// Takes the build lock of `out` (waiting for another build to end) and
+    /// makes the temporary folder.
+    pub fn begin(out: &Path) -> Result<Staging, Diagnostic> {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| {
+                Diagnostic::error(out, "the output folder needs a name")
+                    .hint("use e.g. `-o output`")
+            })?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)
+            .map_err(|e| io_error(&parent, "cannot create the folder", &e))?;
+
+        let lock_path = parent.join(format!(".{name}.lock"));
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io_error(&lock_path, "cannot create the build lock", &e))?;
+        lock.lock()
+            .map_err(|e| io_error(&lock_path, "cannot take the build lock", &e))?;
+
+        remove_leftovers(&parent, &name);
+        let folder = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        interrupt::watch(&folder);
+        if let Err(e) = fs::create_dir(&folder) {
+            interrupt::forget(&folder);
+            return Err(io_error(
+                &folder,
+                "cannot create the temporary output folder",
+                &e,
+            ));
+        }
+        Ok(Staging {
+            folder,
+            out: out.to_path_buf(),
+            parent,
+            name,
+            _lock: lock,
+            claims: Claims::default(),
+            dirs: Mutex::default(),
+            failure: Mutex::default(),
+            failed: AtomicBool::new(false),
+            files: AtomicUsize::new(0),
+            finished: false,
+        })
+    }
+
+    /// Puts the new site in place of the old one; returns how many files it has.
+    pub fn finish(mut self) -> Result<usize, Diagnostic> {
+        if let Some(failure) = self.failure.lock().ok().and_then(|mut f| f.take()) {
+            return Err(failure);
+        }
+        let swapped = interrupt::swap_unless_stopping(&self.folder, || {
+            swap(&self.folder, &self.out, &self.parent, &self.name)
+        })
+        .ok_or_else(|| Diagnostic::error(&self.out, "the build was interrupted"))?;
+        let old = swapped?;
+        self.finished = true;
+        // The previous site, now beside the output: deleted last.
+        if let Some(old) = old {
+            let _ = fs::remove_dir_all(old);
+        }
+        Ok(self.files.load(Ordering::Relaxed))
+    }
+
+    /// The path of `relative` in the folder, its parent folders made.
+    fn prepare(&self, relative: &str) -> Result<PathBuf, ()> {
+        if self.failed.load(Ordering::Relaxed) {
+            return Err(());
+        }
+        if interrupt::stopping() {
+            self.fail(Diagnostic::error(&self.out, "the build was interrupted"));
+            return Err(());
+        }
+        let path = self.folder.join(relative);
+        if let Some(dir) = path.parent()
+            && dir != self.folder
+        {
+            // A folder is listed once it exists; two threads may both make
+            // it, which is harmless.
+            let made = self.dirs.lock().is_ok_and(|dirs| dirs.contains(dir));
+            if !made {
+                // Only below the folder: never re-create it once deleted.
+                if let Err(e) = make_dirs(&self.folder, dir) {
+                    self.fail(io_error(dir, "cannot create the folder", &e));
+                    return Err(());
+                }
+                if let Ok(mut dirs) = self.dirs.lock() {
+                    dirs.insert(dir.to_path_buf());
+                }
+            }
+        }
+        Ok(path)
+    }
+
+    fn fail(&self, diagnostic: Diagnostic) {
+        self.failed.store(true, Ordering::Relaxed);
+        if let Ok(mut failure) = self.failure.lock() {
+            failure.get_or_insert(diagnostic);
+        }
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
+        self.claims.claim(&artifact.path)?;
+        let Ok(path) = self.prepare(&artifact.path) else {
+            return Ok(());
+        };
+        match fs::write(&path, &artifact.bytes) {
+            Ok(()) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => self.fail(io_error(&path, "cannot write", &e)),
+        }
+        Ok(())
+    }
+
+    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
+        self.claims.claim(&artifact.path)?;
+        let Ok(path) = self.prepare(&artifact.path) else {
+            return Ok(());
+        };
+        // A hard link costs no new file and no bytes written; across file
+        // systems (or where links are refused) the bytes are written.
+        match fs::hard_link(entry, &path).or_else(|_| fs::write(&path, &artifact.bytes)) {
+            Ok(()) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => self.fail(io_error(&path, "cannot write", &e)),
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.folder);
+            interrupt::forget(&self.folder);
+        }
+    }
+}
+
+/// Makes `dir` and its parents up to (not including) `root`, which must exist.
+fn make_dirs(root: &Path, dir: &Path) -> std::io::Result<()> {
+    match fs::create_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match dir.parent() {
+            Some(parent) if parent != root && parent.starts_with(root) => {
+                make_dirs(root, parent)?;
+                match fs::create_dir(dir) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+                    _ => Ok(()),
+                }
+            }
+            _ => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Ctrl-C (and SIGTERM, SIGHUP) during a build: the temporary folder is
+/// deleted before the process ends, so nothing is left beside the output.
+/// The swap and the interruption exclude each other: the output is either
+/// the old site or the new one.
+mod interrupt {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, Once};
+
+    /// Temporary folders being written.
+    static FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    static STOPPING: AtomicBool = AtomicBool::new(false);
+    static INSTALL: Once = Once::new();
+
+    /// Deletes `folder` if the process is interrupted before it is forgotten.
+    pub fn watch(folder: &Path) {
+        INSTALL.call_once(|| {
+            // Without a handler (e.g. one is already set by the embedding
+            // program) a killed build still leaves the output intact; the
+            // next build removes the leftover folder.
+            let _ = ctrlc::set_handler(stop);
+        });
+        if let Ok(mut folders) = FOLDERS.lock() {
+            folders.push(folder.to_path_buf());
+        }
+    }
+
+    pub fn forget(folder: &Path) {
+        if let Ok(mut folders) = FOLDERS.lock() {
+            folders.retain(|f| f != folder);
+        }
+    }
+
+    /// Runs `swap` and forgets `folder`, unless the process is being
+    /// interrupted; an interruption waits until both are done.
+    pub fn swap_unless_stopping<T>(folder: &Path, swap: impl FnOnce() -> T) -> Option<T> {
+        let mut folders = FOLDERS.lock().ok()?;
+        if stopping() {
+            return None;
+        }
+        let done = swap();
+        folders.retain(|f| f != folder);
+        Some(done)
+    }
+
+    /// Whether the process is ending: no more files are written.
+    pub fn stopping() -> bool {
+        STOPPING.load(Ordering::Relaxed)
+    }
+
+    fn stop() {
+        // Held until the process ends: no swap can start.
+        let folders = FOLDERS.lock();
+        STOPPING.store(true, Ordering::Relaxed);
+        if let Ok(folders) = &folders {
+            if !folders.is_empty() {
+                eprintln!("interrupted: the previous output was left as it was");
+            }
+            for folder in folders.iter() {
+                // A writer may still be finishing its file: try again briefly.
+                for _ in 0..50 {
+                    if std::fs::remove_dir_all(folder).is_ok() || !folder.exists() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+        }
+        std::process::exit(130);
+    }
 }
 
 /// The folders of a site that hold its sources: never an output.
@@ -118,52 +439,17 @@ pub fn is_built_site(folder: &Path) -> bool {
         .any(|dir| dir.join("sitemap.xml").is_file() && dir.join("404.html").is_file())
 }
 
-/// Refuses paths that would escape the output folder or collide.
-fn check_paths(artifacts: &[Artifact]) -> Result<(), Diagnostic> {
-    let mut seen = BTreeSet::new();
-    for artifact in artifacts {
-        let path = Path::new(&artifact.path);
-        let safe = !artifact.path.is_empty()
-            && !artifact.path.contains('\\')
-            && path.components().all(|c| matches!(c, Component::Normal(_)));
-        if !safe {
-            return Err(Diagnostic::error(
-                &artifact.path,
-                "refusing to write outside the output folder",
-            ));
-        }
-        // Case-insensitive file systems (macOS, Windows) would merge these.
-        if !seen.insert(artifact.path.to_lowercase()) {
-            return Err(Diagnostic::error(
-                &artifact.path,
-                "two outputs would be written to this same file",
-            )
-            .hint("two sources produce the same page: give one of them another slug"));
-        }
-    }
-    Ok(())
-}
-
-fn write_all(staging: &Path, artifacts: &[Artifact]) -> Result<(), Diagnostic> {
-    fs::create_dir(staging)
-        .map_err(|e| io_error(staging, "cannot create the temporary output folder", &e))?;
-    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
-    for artifact in artifacts {
-        let path = staging.join(&artifact.path);
-        if let Some(dir) = path.parent()
-            && made.insert(dir.to_path_buf())
-        {
-            fs::create_dir_all(dir).map_err(|e| io_error(dir, "cannot create the folder", &e))?;
-        }
-        fs::write(&path, &artifact.bytes).map_err(|e| io_error(&path, "cannot write", &e))?;
-    }
-    Ok(())
-}
-
-/// Puts the staged folder in place of `out` and deletes the old one.
-fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Diagnostic> {
+/// Puts the staged folder in place of `out`; returns where the previous
+/// site now is, for the caller to delete.
+fn swap(
+    staging: &Path,
+    out: &Path,
+    parent: &Path,
+    name: &str,
+) -> Result<Option<PathBuf>, Diagnostic> {
     if !out.exists() {
         return fs::rename(staging, out)
+            .map(|()| None)
             .map_err(|e| io_error(out, "cannot move the new site into place", &e));
     }
     if !out.is_dir() {
@@ -175,9 +461,11 @@ fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Dia
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     exchange(staging, out).map_err(|e| io_error(out, "cannot move the new site into place", &e))?;
     // `staging` now holds the previous site.
-    let _ = fs::rename(staging, &old);
-    let _ = fs::remove_dir_all(&old);
-    Ok(())
+    Ok(Some(if fs::rename(staging, &old).is_ok() {
+        old
+    } else {
+        staging.to_path_buf()
+    }))
 }
 
 /// Atomically exchanges two folders (Linux `renameat2(RENAME_EXCHANGE)`); at

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::diagnostics::Diagnostic;
 use crate::markdown;
 use crate::model::{Site, Taxonomy};
+use crate::output::Sink;
 use crate::render::Artifact;
 use crate::render::theme::{Theme, context};
 use crate::render::views::{self, PageMeta, TermCounts};
@@ -65,20 +66,24 @@ pub enum PageKey {
     Page(String),
 }
 
-/// Renders every page of the site.
+/// Renders every page of the site into `sink`, as each is made; returns how
+/// many pages there are.
 pub fn render(
     site: &Site,
     theme: &Theme,
     options: &HtmlOptions,
-) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    sink: &dyn Sink,
+) -> Result<usize, Vec<Diagnostic>> {
     let counts = TermCounts::new(site);
-    render_selected(site, theme, options, &counts, |_| true).map(|selected| {
-        selected
-            .pages
-            .into_iter()
-            .map(|(_, artifact)| artifact)
-            .collect()
-    })
+    let (keys, _) = render_pages(
+        site,
+        theme,
+        options,
+        &counts,
+        |_| true,
+        |_, artifact| sink.put(artifact).map(|()| None::<()>),
+    )?;
+    Ok(keys.len())
 }
 
 /// What [`render_selected`] made.
@@ -98,28 +103,46 @@ pub fn render_selected(
     counts: &TermCounts,
     wanted: impl Fn(&PageKey) -> bool + Sync,
 ) -> Result<Selected, Vec<Diagnostic>> {
+    render_pages(site, theme, options, counts, wanted, |key, artifact| {
+        Ok(Some((key, artifact)))
+    })
+    .map(|(keys, pages)| Selected { keys, pages })
+}
+
+/// Renders the pages `wanted` picks in parallel and hands each to `keep`,
+/// which stores it somewhere and may return something to collect (in page
+/// order). Returns every page key and what was collected.
+fn render_pages<T: Send>(
+    site: &Site,
+    theme: &Theme,
+    options: &HtmlOptions,
+    counts: &TermCounts,
+    wanted: impl Fn(&PageKey) -> bool + Sync,
+    keep: impl Fn(PageKey, Artifact) -> Result<Option<T>, Diagnostic> + Sync,
+) -> Result<(Vec<PageKey>, Vec<T>), Vec<Diagnostic>> {
     let site_view = views::site_view(site);
     let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
         .into_iter()
         .map(|job| (job.key(site), job))
         .collect();
     let keys = jobs.iter().map(|(key, _)| key.clone()).collect();
-    let results: Vec<(PageKey, Result<Artifact, Failure>)> = jobs
+    let results: Vec<Result<Option<T>, Failure>> = jobs
         .into_par_iter()
         .filter(|(key, _)| wanted(key))
         .map(|(key, job)| {
-            let result = render_job(site, theme, &site_view, counts, &job, options);
-            (key, result)
+            let artifact = render_job(site, theme, &site_view, counts, &job, options)?;
+            keep(key, artifact).map_err(Failure::Template)
         })
         .collect();
-    let mut artifacts = Vec::with_capacity(results.len());
+    let mut kept = Vec::new();
     let mut errors = Vec::new();
     // Template name -> pages made with it that lack the disclaimer.
     let mut undisclaimed: std::collections::BTreeMap<&str, Vec<String>> =
         std::collections::BTreeMap::new();
-    for (key, result) in results {
+    for result in results {
         match result {
-            Ok(artifact) => artifacts.push((key, artifact)),
+            Ok(Some(item)) => kept.push(item),
+            Ok(None) => {}
             Err(Failure::Template(error)) => errors.push(error),
             Err(Failure::NoDisclaimer { template, page }) => {
                 undisclaimed.entry(template).or_default().push(page)
@@ -130,10 +153,7 @@ pub fn render_selected(
         errors.push(missing_disclaimer(theme, template, &pages));
     }
     if errors.is_empty() {
-        Ok(Selected {
-            keys,
-            pages: artifacts,
-        })
+        Ok((keys, kept))
     } else {
         // One broken template fails every page that uses it: report it once.
         errors.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
@@ -472,98 +492,130 @@ pub fn base_path(base_url: &str) -> String {
 /// Whether the page's visible text contains the disclaimer (whitespace and
 /// HTML escaping aside). Text in tags, attributes and comments does not count.
 pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
-    let wanted = collapse(disclaimer);
-    wanted.is_empty() || collapse(&visible_text(html)).contains(&wanted)
-}
-
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut wanted = Collapsed::default();
+    wanted.push_str(disclaimer);
+    wanted.text.is_empty() || visible_text(html).contains(&wanted.text)
 }
 
 /// The text of an HTML page's body without tags, comments, scripts, styles
-/// and templates, entities decoded. The `<head>` (the title) does not count.
+/// and templates, entities decoded, each run of whitespace made one space.
+/// The `<head>` (the title) does not count. Runs on every page of every
+/// build: one pass, no allocation per tag.
 pub fn visible_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len() / 2);
+    /// Elements whose content is not text on the page, and their end tags.
+    const HIDDEN: [(&str, &str); 4] = [
+        ("<script", "</script>"),
+        ("<style", "</style>"),
+        ("<template", "</template>"),
+        ("<noscript", "</noscript>"),
+    ];
+    // ASCII lowercasing keeps every byte offset: one copy for all searches.
     let lower = html.to_ascii_lowercase();
-    let body_start = lower.find("<body").unwrap_or(0);
-    let mut rest = &html[body_start..];
-    while let Some(lt) = rest.find('<') {
-        out.push_str(&decode_entities(&rest[..lt]));
-        rest = &rest[lt..];
-        let lower_start: String = rest
-            .chars()
-            .take(8)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let end = if rest.starts_with("<!--") {
-            rest.find("-->").map(|i| i + 3)
-        } else if lower_start.starts_with("<script") {
-            find_ci(rest, "</script>").map(|i| i + 9)
-        } else if lower_start.starts_with("<style") {
-            find_ci(rest, "</style>").map(|i| i + 8)
-        } else if lower_start.starts_with("<templat") {
-            find_ci(rest, "</template>").map(|i| i + 11)
-        } else if lower_start.starts_with("<noscrip") {
-            find_ci(rest, "</noscript>").map(|i| i + 11)
+    let mut text = Collapsed {
+        text: String::with_capacity(html.len() / 4),
+        space: false,
+    };
+    let mut pos = lower.find("<body").unwrap_or(0);
+    while let Some(lt) = html[pos..].find('<').map(|i| pos + i) {
+        text.push_decoded(&html[pos..lt]);
+        let tag = &lower[lt..];
+        let end = if tag.starts_with("<!--") {
+            tag.find("-->").map(|i| i + 3)
+        } else if let Some((_, close)) = HIDDEN.iter().find(|(open, _)| tag.starts_with(open)) {
+            tag.find(close).map(|i| i + close.len())
         } else {
-            rest.find('>').map(|i| i + 1)
+            tag.find('>').map(|i| i + 1)
         };
-        match end {
-            Some(e) => rest = &rest[e..],
-            None => {
-                rest = "";
+        pos = end.map_or(html.len(), |e| lt + e);
+    }
+    text.push_decoded(&html[pos..]);
+    text.text
+}
+
+/// Text with each run of whitespace made one space, none at either end.
+#[derive(Default)]
+struct Collapsed {
+    text: String,
+    /// Whitespace was seen after the last character kept.
+    space: bool,
+}
+
+impl Collapsed {
+    fn push(&mut self, c: char) {
+        if c.is_whitespace() {
+            self.space = true;
+        } else {
+            if self.space && !self.text.is_empty() {
+                self.text.push(' ');
             }
+            self.space = false;
+            self.text.push(c);
         }
     }
-    out.push_str(&decode_entities(rest));
-    out
-}
 
-fn find_ci(haystack: &str, needle: &str) -> Option<usize> {
-    haystack.to_ascii_lowercase().find(needle)
-}
-
-fn decode_entities(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_string();
+    fn push_str(&mut self, text: &str) {
+        let mut words = text.split(char::is_whitespace);
+        if let Some(first) = words.next() {
+            self.push_word(first);
+        }
+        for word in words {
+            self.space = true;
+            self.push_word(word);
+        }
     }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let decoded = rest.find(';').filter(|i| *i <= 10).and_then(|semi| {
-            let entity = &rest[1..semi];
-            let c = match entity {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                "nbsp" => Some(' '),
-                _ if entity.starts_with("#x") || entity.starts_with("#X") => {
-                    u32::from_str_radix(&entity[2..], 16)
-                        .ok()
-                        .and_then(char::from_u32)
+
+    fn push_word(&mut self, word: &str) {
+        if word.is_empty() {
+            return;
+        }
+        if self.space && !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.space = false;
+        self.text.push_str(word);
+    }
+
+    /// Adds text in which `&amp;`, `&#39;` and the like stand for characters.
+    fn push_decoded(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(amp) = rest.find('&') {
+            self.push_str(&rest[..amp]);
+            rest = &rest[amp..];
+            match decode_entity(rest) {
+                Some((c, len)) => {
+                    self.push(c);
+                    rest = &rest[len..];
                 }
-                _ if entity.starts_with('#') => entity[1..].parse().ok().and_then(char::from_u32),
-                _ => None,
-            };
-            c.map(|c| (c, semi + 1))
-        });
-        match decoded {
-            Some((c, len)) => {
-                out.push(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
+                None => {
+                    self.push('&');
+                    rest = &rest[1..];
+                }
             }
         }
+        self.push_str(rest);
     }
-    out.push_str(rest);
-    out
+}
+
+/// The character an entity at the start of `text` stands for, and its length.
+fn decode_entity(text: &str) -> Option<(char, usize)> {
+    let semi = text.find(';').filter(|i| *i <= 10)?;
+    let entity = &text[1..semi];
+    let c = match entity {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some(' '),
+        _ if entity.starts_with("#x") || entity.starts_with("#X") => {
+            u32::from_str_radix(&entity[2..], 16)
+                .ok()
+                .and_then(char::from_u32)
+        }
+        _ if entity.starts_with('#') => entity[1..].parse().ok().and_then(char::from_u32),
+        _ => None,
+    };
+    c.map(|c| (c, semi + 1))
 }
 
 #[cfg(test)]

@@ -78,6 +78,30 @@ fn a_damaged_cache_is_ignored() {
 }
 
 #[test]
+fn editing_a_built_handout_in_place_does_not_reach_the_next_build() {
+    // The build links cached handouts into the output instead of copying
+    // them: a file changed in place in output/ is the cache entry too.
+    let dir = example_site();
+    let site = dir.path();
+    build_ok(site);
+    let clean = snapshot_tree(&build_ok(site));
+    let sheet = site.join("output/handouts/exercises/cat-cow.pdf");
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .open(&sheet)
+        .expect("open the built handout");
+    std::io::Write::write_all(&mut file, b"%PDF-1.7 scribbled over").expect("scribble");
+    drop(file);
+
+    let again = summary(site);
+    assert!(
+        again.contains("22 handouts (21 from the cache)"),
+        "the scribbled handout is made again: {again}"
+    );
+    assert!(snapshot_tree(&site.join("output")) == clean);
+}
+
+#[test]
 fn a_patients_name_reaches_no_output_cache_or_temporary_file() {
     let dir = example_site();
     let site = dir.path();
