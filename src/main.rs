@@ -297,5 +297,6 @@ fn thousands(n: usize) -> String {
     out
 }
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -491,16 +491,27 @@ pub fn base_path(base_url: &str) -> String {
 
 /// Whether the page's visible text contains the disclaimer (whitespace and
 /// HTML escaping aside). Text in tags, attributes and comments does not count.
+/// Runs on every page of every build: no allocation but the text itself.
 pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
-    let mut wanted = Collapsed::default();
-    wanted.push_str(disclaimer);
-    wanted.text.is_empty() || visible_text(html).contains(&wanted.text)
+    let mut words = disclaimer.split_whitespace();
+    let Some(first) = words.next() else {
+        return true;
+    };
+    let text = visible_text(html);
+    text.match_indices(first).any(|(at, _)| {
+        let mut rest = &text[at + first.len()..];
+        words.clone().all(|word| {
+            let after_space = rest.trim_start();
+            let spaced = after_space.len() < rest.len();
+            rest = after_space.strip_prefix(word).unwrap_or("");
+            spaced && after_space.starts_with(word)
+        })
+    })
 }
 
 /// The text of an HTML page's body without tags, comments, scripts, styles
-/// and templates, entities decoded, each run of whitespace made one space.
-/// The `<head>` (the title) does not count. Runs on every page of every
-/// build: one pass, no allocation per tag.
+/// and templates, entities decoded, whitespace as it is. The `<head>` (the
+/// title) does not count.
 pub fn visible_text(html: &str) -> String {
     /// Elements whose content is not text on the page, and their end tags.
     const HIDDEN: [(&str, &str); 4] = [
@@ -509,91 +520,65 @@ pub fn visible_text(html: &str) -> String {
         ("<template", "</template>"),
         ("<noscript", "</noscript>"),
     ];
-    // ASCII lowercasing keeps every byte offset: one copy for all searches.
-    let lower = html.to_ascii_lowercase();
-    let mut text = Collapsed {
-        text: String::with_capacity(html.len() / 4),
-        space: false,
-    };
-    let mut pos = lower.find("<body").unwrap_or(0);
+    let mut text = String::with_capacity(html.len() / 2);
+    let mut pos = find_ignoring_case(html, 0, "<body").unwrap_or(0);
     while let Some(lt) = html[pos..].find('<').map(|i| pos + i) {
-        text.push_decoded(&html[pos..lt]);
-        let tag = &lower[lt..];
+        push_decoded(&mut text, &html[pos..lt]);
+        let tag = &html[lt..];
         let end = if tag.starts_with("<!--") {
-            tag.find("-->").map(|i| i + 3)
-        } else if let Some((_, close)) = HIDDEN.iter().find(|(open, _)| tag.starts_with(open)) {
-            tag.find(close).map(|i| i + close.len())
+            tag.find("-->").map(|i| lt + i + 3)
+        } else if let Some((_, close)) = HIDDEN
+            .iter()
+            .find(|(open, _)| starts_ignoring_case(tag, open))
+        {
+            find_ignoring_case(html, lt, close).map(|i| i + close.len())
         } else {
-            tag.find('>').map(|i| i + 1)
+            tag.find('>').map(|i| lt + i + 1)
         };
-        pos = end.map_or(html.len(), |e| lt + e);
+        pos = end.unwrap_or(html.len());
     }
-    text.push_decoded(&html[pos..]);
-    text.text
+    push_decoded(&mut text, &html[pos..]);
+    text
 }
 
-/// Text with each run of whitespace made one space, none at either end.
-#[derive(Default)]
-struct Collapsed {
-    text: String,
-    /// Whitespace was seen after the last character kept.
-    space: bool,
+/// Whether `text` starts with `prefix` (lowercase ASCII), in any case.
+fn starts_ignoring_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
-impl Collapsed {
-    fn push(&mut self, c: char) {
-        if c.is_whitespace() {
-            self.space = true;
-        } else {
-            if self.space && !self.text.is_empty() {
-                self.text.push(' ');
+/// Where `tag` (lowercase ASCII, starting with `<`) is in `html` at or after
+/// `from`, in any case.
+fn find_ignoring_case(html: &str, from: usize, tag: &str) -> Option<usize> {
+    let mut at = from;
+    while let Some(lt) = html[at..].find('<') {
+        if starts_ignoring_case(&html[at + lt..], tag) {
+            return Some(at + lt);
+        }
+        at += lt + 1;
+    }
+    None
+}
+
+/// Adds text in which `&amp;`, `&#39;` and the like stand for characters.
+fn push_decoded(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        match decode_entity(rest) {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
             }
-            self.space = false;
-            self.text.push(c);
-        }
-    }
-
-    fn push_str(&mut self, text: &str) {
-        let mut words = text.split(char::is_whitespace);
-        if let Some(first) = words.next() {
-            self.push_word(first);
-        }
-        for word in words {
-            self.space = true;
-            self.push_word(word);
-        }
-    }
-
-    fn push_word(&mut self, word: &str) {
-        if word.is_empty() {
-            return;
-        }
-        if self.space && !self.text.is_empty() {
-            self.text.push(' ');
-        }
-        self.space = false;
-        self.text.push_str(word);
-    }
-
-    /// Adds text in which `&amp;`, `&#39;` and the like stand for characters.
-    fn push_decoded(&mut self, text: &str) {
-        let mut rest = text;
-        while let Some(amp) = rest.find('&') {
-            self.push_str(&rest[..amp]);
-            rest = &rest[amp..];
-            match decode_entity(rest) {
-                Some((c, len)) => {
-                    self.push(c);
-                    rest = &rest[len..];
-                }
-                None => {
-                    self.push('&');
-                    rest = &rest[1..];
-                }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
             }
         }
-        self.push_str(rest);
     }
+    out.push_str(rest);
 }
 
 /// The character an entity at the start of `text` stands for, and its length.
@@ -634,6 +619,15 @@ mod tests {
         assert!(!shows_disclaimer(attribute, d));
         let title = "<html><head><title>This is general advice; it doesn't replace your clinician.</title></head><body></body></html>";
         assert!(!shows_disclaimer(title, d), "the title is not on the page");
+        let script = "<body><SCRIPT>let t = \"This is general advice; it doesn't replace your clinician.\"</Script></body>";
+        assert!(!shows_disclaimer(script, d), "a script is not text");
+        // The first word again before the whole sentence; words run together do not count.
+        let retry = "<p>This is it.</p><p>This is general&nbsp;advice; it doesn't replace your clinician.</p>";
+        assert!(shows_disclaimer(retry, d));
+        let joined = "<p>This is general advice; it doesn't replaceyour clinician.</p>";
+        assert!(!shows_disclaimer(joined, d));
+        let cut = "<p>This is general advice; it doesn't replace your</p>";
+        assert!(!shows_disclaimer(cut, d));
     }
 
     #[test]
