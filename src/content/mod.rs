@@ -875,11 +875,14 @@ pub fn read_text(root: &Path, file: &Path) -> Result<String, Diagnostic> {
     decode(file, bytes)
 }
 
-/// Checks encoding: UTF-8 only, no NUL bytes; a UTF-16 file gets its own hint.
+/// Checks encoding: UTF-8 only, no NUL bytes; a UTF-16 or UTF-32 file gets
+/// its own message.
 pub fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(Diagnostic::error(file, "this file is saved as UTF-16")
-            .hint("save it as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"));
+    if let Some(encoding) = wide_encoding(&bytes) {
+        return Err(
+            Diagnostic::error(file, format!("this file is saved as {encoding}"))
+                .hint("save it as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"),
+        );
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {
@@ -906,6 +909,31 @@ pub fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
                 .hint("save the file as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"))
         }
     }
+}
+
+/// `UTF-16` or `UTF-32` for text saved in one of them: with a byte-order
+/// mark, or (UTF-16) without one, recognised by the zero half of each
+/// character of Latin text. UTF-8 text never holds a zero byte.
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some("UTF-32");
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16");
+    }
+    let start = &bytes[..bytes.len().min(64) & !1];
+    let zeros_at = |half: usize| {
+        start
+            .iter()
+            .skip(half)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let units = start.len() / 2;
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    let mostly = |zeros: usize| units >= 2 && zeros * 2 >= units;
+    ((mostly(odd) && even == 0) || (mostly(even) && odd == 0)).then_some("UTF-16")
 }
 
 /// 1-based line and column (in characters) of a byte offset.
