@@ -230,11 +230,13 @@ fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<Strin
         ),
         _ => {
             let message = strip_location(&error.to_string());
-            let hint = if message.contains("tabs disallowed") {
-                "indent with spaces, not tabs"
-            } else {
-                "check the YAML here and on the lines above: indentation, quotes, a missing `:` or an unclosed `[`"
-            };
+            if message.contains("tab") {
+                return (
+                    "a tab is used where YAML needs spaces".into(),
+                    Some("indent with spaces, not tabs, on this line and the next".into()),
+                );
+            }
+            let hint = "check the YAML here and on the lines above: indentation, quotes, a missing `:` or an unclosed `[`";
             (message, Some(hint.to_string()))
         }
     }
