@@ -11,14 +11,6 @@ fn write(site: &Path, file: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-fn check_fails(site: &std::path::Path) -> String {
-    let result = movepress(site, &["check"]);
-    let err = stderr(&result);
-    assert_eq!(result.status.code(), Some(1), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
-
 /// Builds the minimal site, applies `change`, and builds again: the second
 /// build must fail with exit code 1, say so, and leave the first build's
 /// output byte-for-byte as it was. Returns what it printed.
@@ -140,27 +132,30 @@ fn front_matter_with_too_many_values_is_refused() {
 
 #[test]
 fn crlf_line_endings_and_a_byte_order_mark_keep_line_numbers_right() {
-    let site = fixture("minimal");
-    let source = read(&site.path().join("content/exercises/cat-cow.md"))
-        .replace("  reps: 10", "  rep: 10")
-        .replace('\n', "\r\n");
-    write(
-        site.path(),
-        "content/exercises/cat-cow.md",
-        &format!("\u{feff}{source}"),
+    let err = build_fails(|site| {
+        let source = read(&site.join("content/exercises/cat-cow.md"))
+            .replace("  reps: 10", "  rep: 10")
+            .replace('\n', "\r\n");
+        write(
+            site,
+            "content/exercises/cat-cow.md",
+            &format!("\u{feff}{source}"),
+        );
+    });
+    assert_reported(
+        &err,
+        "content/exercises/cat-cow.md:10:3",
+        "unknown key `rep`",
     );
-    let err = check_fails(site.path());
-    assert!(err.contains("content/exercises/cat-cow.md:10:3"), "{err}");
-    assert!(err.contains("unknown key `rep`"), "{err}");
-    // And a correct CRLF file with a BOM builds.
+    // And correct CRLF files with a BOM build.
+    let site = fixture("minimal");
     let good = read(&site.path().join("content/exercises/bird-dog.md")).replace('\n', "\r\n");
     write(
         site.path(),
         "content/exercises/bird-dog.md",
         &format!("\u{feff}{good}"),
     );
-    let source =
-        read(&site.path().join("content/exercises/cat-cow.md")).replace("  rep: 10", "  reps: 10");
+    let source = read(&site.path().join("content/exercises/cat-cow.md")).replace('\n', "\r\n");
     write(site.path(), "content/exercises/cat-cow.md", &source);
     let out = build_ok(site.path());
     assert!(visible_text(&read(&out.join("exercises/bird-dog/index.html"))).contains("Bird Dog"));
@@ -404,37 +399,38 @@ fn yaml_tags_and_references_read_no_file_and_no_environment() {
 
 #[test]
 fn symlinks_out_of_the_site_and_loops_are_errors() {
-    let site = fixture("minimal");
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret.txt"), "CANARY-7f3a").unwrap();
-    std::os::unix::fs::symlink(
-        outside.path().join("secret.txt"),
-        site.path().join("static/secret.txt"),
-    )
-    .unwrap();
-    std::os::unix::fs::symlink(
-        site.path().join("content/exercises/loop-a.md"),
-        site.path().join("content/exercises/loop-b.md"),
-    )
-    .unwrap();
-    std::os::unix::fs::symlink(
-        site.path().join("content/exercises/loop-b.md"),
-        site.path().join("content/exercises/loop-a.md"),
-    )
-    .unwrap();
-    let err = check_fails(site.path());
-    assert!(
-        err.contains("static/secret.txt")
-            && err.contains("this link points outside the site folder"),
-        "{err}"
+    let err = build_fails(|site| {
+        let link = |target: &Path, link: &str| {
+            std::os::unix::fs::symlink(target, site.join(link)).unwrap()
+        };
+        link(&outside.path().join("secret.txt"), "static/secret.txt");
+        link(outside.path(), "static/outside");
+        link(
+            &site.join("content/exercises/loop-a.md"),
+            "content/exercises/loop-b.md",
+        );
+        link(
+            &site.join("content/exercises/loop-b.md"),
+            "content/exercises/loop-a.md",
+        );
+    });
+    assert_reported(
+        &err,
+        "static/secret.txt",
+        "this link points outside the site folder",
     );
-    assert!(
-        err.contains("loop-a.md") && err.contains("leads nowhere"),
-        "{err}"
+    assert_reported(
+        &err,
+        "static/outside",
+        "this link points outside the site folder",
     );
-    let result = movepress(site.path(), &["build"]);
-    assert_eq!(result.status.code(), Some(1));
-    assert!(!site.path().join("output").exists(), "nothing was written");
+    assert_reported(
+        &err,
+        "content/exercises/loop-a.md",
+        "this link leads nowhere (a missing file or a loop of links)",
+    );
 }
 
 #[test]
@@ -445,16 +441,16 @@ fn templates_cannot_read_the_environment_or_the_clock() {
         "read_file(path=\"/etc/passwd\")",
         "load_data(path=\"site.yaml\")",
     ] {
-        let site = fixture("minimal");
-        write(
-            site.path(),
-            "templates/page.html",
-            &format!(
-                "{{% extends \"base.html\" %}}{{% block main %}}{{{{ {call} }}}}{{% endblock main %}}"
-            ),
-        );
-        let err = check_fails(site.path());
-        assert!(err.contains("templates/page.html:1:"), "{call}: {err}");
+        let err = build_fails(|site| {
+            write(
+                site,
+                "templates/page.html",
+                &format!(
+                    "{{% extends \"base.html\" %}}{{% block main %}}{{{{ {call} }}}}{{% endblock main %}}"
+                ),
+            )
+        });
+        assert!(err.contains("--> templates/page.html:1:"), "{call}: {err}");
         assert!(err.contains("Unknown function"), "{call}: {err}");
     }
 }
