@@ -76,7 +76,7 @@ fn a_patients_name_reaches_their_handout_and_no_other_file() {
     );
     assert_eq!(
         files(&handouts),
-        [handout.clone()],
+        std::slice::from_ref(&handout),
         "the handout's folder holds the handout and nothing else (no temporary file)"
     );
     assert_not_shown(&printed);
