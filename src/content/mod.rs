@@ -932,7 +932,7 @@ fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
     };
     let units = start.len() / 2;
     let (even, odd) = (zeros_at(0), zeros_at(1));
-    let mostly = |zeros: usize| units >= 2 && zeros * 2 >= units;
+    let mostly = |zeros: usize| units >= 4 && zeros * 2 >= units;
     ((mostly(odd) && even == 0) || (mostly(even) && odd == 0)).then_some("UTF-16")
 }
 
@@ -951,5 +951,45 @@ pub fn io_reason(error: Option<&std::io::Error>) -> String {
         Some(std::io::ErrorKind::PermissionDenied) => "permission denied".into(),
         Some(_) => error.map(|e| e.to_string()).unwrap_or_default(),
         None => "a loop of symbolic links".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_encodings_are_named() {
+        let text = "---\ntitle: Cat-Cow\n---\n";
+        let utf16 = |bom: &[u8], big_endian: bool| -> Vec<u8> {
+            let units = text.encode_utf16().flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            });
+            bom.iter().copied().chain(units).collect()
+        };
+        let utf32: Vec<u8> = [0xFF, 0xFE, 0, 0]
+            .into_iter()
+            .chain(text.chars().flat_map(|c| (c as u32).to_le_bytes()))
+            .collect();
+        for (bytes, expected) in [
+            (utf16(&[0xFF, 0xFE], false), "this file is saved as UTF-16"),
+            (utf16(&[0xFE, 0xFF], true), "this file is saved as UTF-16"),
+            (utf16(&[], false), "this file is saved as UTF-16"),
+            (utf16(&[], true), "this file is saved as UTF-16"),
+            (utf32, "this file is saved as UTF-32"),
+            (b"---\0".to_vec(), "this file contains a NUL byte"),
+            (
+                b"---\ntitle: Cat\0\n".to_vec(),
+                "this file contains a NUL byte",
+            ),
+        ] {
+            let error = decode(Path::new("x.md"), bytes).expect_err(expected);
+            assert_eq!(error.message, expected);
+        }
+        assert!(decode(Path::new("x.md"), text.as_bytes().to_vec()).is_ok());
     }
 }
