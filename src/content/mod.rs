@@ -654,6 +654,9 @@ fn check_unique(
 enum StaticPathProblem {
     Outside,
     Missing,
+    /// `./images/x.svg`: inside static/, but written in a way pages could
+    /// not link to as written.
+    Dotted,
 }
 
 impl StaticPathProblem {
@@ -663,6 +666,7 @@ impl StaticPathProblem {
                 format!("the image path `{src}` points outside the static/ folder")
             }
             StaticPathProblem::Missing => format!("the image `static/{src}` does not exist"),
+            StaticPathProblem::Dotted => format!("the image path `{src}` starts with `./`"),
         }
     }
 
@@ -673,6 +677,9 @@ impl StaticPathProblem {
             }
             StaticPathProblem::Missing => {
                 "check the spelling, or add the picture to static/ (paths are written inside static/, like `images/cat-cow.svg`)"
+            }
+            StaticPathProblem::Dotted => {
+                "write the path inside static/ without `./`, like `images/cat-cow.svg`"
             }
         }
     }
@@ -689,7 +696,15 @@ fn check_static_path(root: &Path, src: &str) -> Result<(), StaticPathProblem> {
             .components()
             .any(|c| !matches!(c, std::path::Component::Normal(_)));
     if escapes {
-        return Err(StaticPathProblem::Outside);
+        let dotted = relative.strip_prefix(".").is_ok_and(|rest| {
+            rest.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        });
+        return Err(if dotted && !src.contains(['\\', ':']) {
+            StaticPathProblem::Dotted
+        } else {
+            StaticPathProblem::Outside
+        });
     }
     let static_dir = root.join("static");
     let path = static_dir.join(relative);

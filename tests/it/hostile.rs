@@ -336,6 +336,20 @@ fn image_paths_outside_static_are_refused() {
             &format!("the image path `{src}` points outside the static/ folder"),
         );
     }
+    // Inside static/, but not written as a path inside it.
+    let err = build_fails(|site| {
+        edit(
+            site,
+            "content/exercises/cat-cow.md",
+            "src: images/cat-cow.svg",
+            "src: ./images/cat-cow.svg",
+        )
+    });
+    assert_reported(
+        &err,
+        "content/exercises/cat-cow.md:16:10",
+        "the image path `./images/cat-cow.svg` starts with `./`",
+    );
     // A link inside static/ to a picture outside the site.
     let err = build_fails(|site| {
         std::os::unix::fs::symlink(&secret, site.join("static/images/linked.svg")).unwrap();
