@@ -105,11 +105,35 @@ impl<'a> FileCheck<'a> {
         false
     }
 
+    /// A slug that becomes a folder or file name in the output: a valid slug
+    /// that is not a name Windows keeps for a device.
+    pub fn address(&mut self, value: &Spanned<String>, what: &str) -> bool {
+        if !self.slug(value, what) {
+            return false;
+        }
+        if !is_device_name(&value.value) {
+            return true;
+        }
+        self.error_at(
+            value,
+            value.value.chars().count(),
+            format!(
+                "`{}` cannot be used as a {what}: Windows keeps this name for a device",
+                value.value
+            ),
+            format!(
+                "add a word, e.g. `{}-1`, so the site can be built and copied on any computer",
+                value.value
+            ),
+        );
+        false
+    }
+
     /// A list of taxonomy terms, each a slug, without repeats.
     pub fn terms(&mut self, values: Vec<Spanned<String>>, what: &str) -> Vec<String> {
         let mut terms: Vec<String> = Vec::new();
         for value in values {
-            if self.slug(&value, what) && !terms.contains(&value.value) {
+            if self.address(&value, what) && !terms.contains(&value.value) {
                 terms.push(value.value);
             }
         }
@@ -219,6 +243,15 @@ pub fn is_slug(s: &str) -> bool {
         && !s.contains("--")
 }
 
+/// `con`, `prn`, `aux`, `nul`, `com0`-`com9`, `lpt0`-`lpt9`: Windows cannot
+/// make a folder or file of that name, whatever its extension.
+pub fn is_device_name(s: &str) -> bool {
+    matches!(s, "con" | "prn" | "aux" | "nul")
+        || (s.len() == 4
+            && (s.starts_with("com") || s.starts_with("lpt"))
+            && s.as_bytes()[3].is_ascii_digit())
+}
+
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     let shape = b.len() == 10
@@ -259,6 +292,12 @@ mod tests {
         assert!(is_slug("90-90"));
         for bad in ["Cat-Cow", "cat cow", "-cat", "cat--cow", "", "../x", "cät"] {
             assert!(!is_slug(bad), "{bad}");
+        }
+        for device in ["con", "prn", "aux", "nul", "com1", "lpt9"] {
+            assert!(is_device_name(device), "{device}");
+        }
+        for fine in ["cone", "com", "com10", "lpt-1", "console"] {
+            assert!(!is_device_name(fine), "{fine}");
         }
         assert!(is_date("2024-02-29"));
         assert!(!is_date("2023-02-29"));

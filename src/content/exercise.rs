@@ -126,7 +126,7 @@ pub fn parse(
     let equipment = check.terms(raw.equipment, "equipment name");
     let position = raw
         .position
-        .filter(|p| check.slug(p, "position"))
+        .filter(|p| check.address(p, "position"))
         .map(|p| p.value);
     let difficulty = raw
         .difficulty
@@ -267,7 +267,7 @@ pub fn slug_for(
     match raw {
         Some(s) => {
             let position = yaml::position(&s, check.first_line);
-            check.slug(&s, "slug");
+            check.address(&s, "slug");
             (s.value, position)
         }
         None => {
@@ -275,7 +275,12 @@ pub fn slug_for(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            if !crate::content::check::is_slug(&stem) {
+            if crate::content::check::is_device_name(&stem) {
+                check.errors.push(
+                    Diagnostic::error(file, format!("the file name `{stem}` cannot be used as a web address: Windows keeps this name for a device"))
+                        .hint(format!("rename the file, e.g. to `{stem}-1`, or add `slug: {stem}-1`")),
+                );
+            } else if !crate::content::check::is_slug(&stem) {
                 let suggestion = crate::markdown::slugify(&stem);
                 check.errors.push(
                     Diagnostic::error(file, format!("the file name `{stem}` cannot be used as a web address"))

@@ -654,6 +654,9 @@ fn check_unique(
 enum StaticPathProblem {
     Outside,
     Missing,
+    /// `./images/x.svg`: inside static/, but written in a way pages could
+    /// not link to as written.
+    Dotted,
 }
 
 impl StaticPathProblem {
@@ -663,6 +666,7 @@ impl StaticPathProblem {
                 format!("the image path `{src}` points outside the static/ folder")
             }
             StaticPathProblem::Missing => format!("the image `static/{src}` does not exist"),
+            StaticPathProblem::Dotted => format!("the image path `{src}` starts with `./`"),
         }
     }
 
@@ -673,6 +677,9 @@ impl StaticPathProblem {
             }
             StaticPathProblem::Missing => {
                 "check the spelling, or add the picture to static/ (paths are written inside static/, like `images/cat-cow.svg`)"
+            }
+            StaticPathProblem::Dotted => {
+                "write the path inside static/ without `./`, like `images/cat-cow.svg`"
             }
         }
     }
@@ -689,7 +696,15 @@ fn check_static_path(root: &Path, src: &str) -> Result<(), StaticPathProblem> {
             .components()
             .any(|c| !matches!(c, std::path::Component::Normal(_)));
     if escapes {
-        return Err(StaticPathProblem::Outside);
+        let dotted = relative.strip_prefix(".").is_ok_and(|rest| {
+            rest.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        });
+        return Err(if dotted && !src.contains(['\\', ':']) {
+            StaticPathProblem::Dotted
+        } else {
+            StaticPathProblem::Outside
+        });
     }
     let static_dir = root.join("static");
     let path = static_dir.join(relative);
@@ -875,11 +890,14 @@ pub fn read_text(root: &Path, file: &Path) -> Result<String, Diagnostic> {
     decode(file, bytes)
 }
 
-/// Checks encoding: UTF-8 only, no NUL bytes; a UTF-16 file gets its own hint.
+/// Checks encoding: UTF-8 only, no NUL bytes; a UTF-16 or UTF-32 file gets
+/// its own message.
 pub fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(Diagnostic::error(file, "this file is saved as UTF-16")
-            .hint("save it as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"));
+    if let Some(encoding) = wide_encoding(&bytes) {
+        return Err(
+            Diagnostic::error(file, format!("this file is saved as {encoding}"))
+                .hint("save it as UTF-8 (in most editors: Save As, then Encoding: UTF-8)"),
+        );
     }
     match String::from_utf8(bytes) {
         Ok(mut text) => {
@@ -908,6 +926,31 @@ pub fn decode(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     }
 }
 
+/// `UTF-16` or `UTF-32` for text saved in one of them: with a byte-order
+/// mark, or (UTF-16) without one, recognised by the zero half of each
+/// character of Latin text. UTF-8 text never holds a zero byte.
+fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some("UTF-32");
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Some("UTF-16");
+    }
+    let start = &bytes[..bytes.len().min(64) & !1];
+    let zeros_at = |half: usize| {
+        start
+            .iter()
+            .skip(half)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let units = start.len() / 2;
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    let mostly = |zeros: usize| units >= 4 && zeros * 2 >= units;
+    ((mostly(odd) && even == 0) || (mostly(even) && odd == 0)).then_some("UTF-16")
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -923,5 +966,45 @@ pub fn io_reason(error: Option<&std::io::Error>) -> String {
         Some(std::io::ErrorKind::PermissionDenied) => "permission denied".into(),
         Some(_) => error.map(|e| e.to_string()).unwrap_or_default(),
         None => "a loop of symbolic links".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_encodings_are_named() {
+        let text = "---\ntitle: Cat-Cow\n---\n";
+        let utf16 = |bom: &[u8], big_endian: bool| -> Vec<u8> {
+            let units = text.encode_utf16().flat_map(|u| {
+                if big_endian {
+                    u.to_be_bytes()
+                } else {
+                    u.to_le_bytes()
+                }
+            });
+            bom.iter().copied().chain(units).collect()
+        };
+        let utf32: Vec<u8> = [0xFF, 0xFE, 0, 0]
+            .into_iter()
+            .chain(text.chars().flat_map(|c| (c as u32).to_le_bytes()))
+            .collect();
+        for (bytes, expected) in [
+            (utf16(&[0xFF, 0xFE], false), "this file is saved as UTF-16"),
+            (utf16(&[0xFE, 0xFF], true), "this file is saved as UTF-16"),
+            (utf16(&[], false), "this file is saved as UTF-16"),
+            (utf16(&[], true), "this file is saved as UTF-16"),
+            (utf32, "this file is saved as UTF-32"),
+            (b"---\0".to_vec(), "this file contains a NUL byte"),
+            (
+                b"---\ntitle: Cat\0\n".to_vec(),
+                "this file contains a NUL byte",
+            ),
+        ] {
+            let error = decode(Path::new("x.md"), bytes).expect_err(expected);
+            assert_eq!(error.message, expected);
+        }
+        assert!(decode(Path::new("x.md"), text.as_bytes().to_vec()).is_ok());
     }
 }

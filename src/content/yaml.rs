@@ -72,21 +72,39 @@ pub fn parse<T: DeserializeOwned>(
         // `yes`/`no`/`on`/`off` are strings, not booleans: YAML 1.1 surprises are errors.
         strict_booleans: true,
         with_snippet: false,
+        // An anchor bomb stops after this many copied values, in a few
+        // milliseconds; a clinic's file that reuses a block with `&` and `*`
+        // needs a few dozen.
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_COPIED_VALUES,
+        },
     };
     use serde_saphyr::Error as E;
     serde_saphyr::from_str_with_options::<T>(yaml, options).map_err(|error| {
-        let inner = error.without_snippet();
-        let (line, column) = inner
+        let outer = error.without_snippet();
+        // An error met while copying an anchor: described by the error itself,
+        // placed where the copy was asked for (the `*alias`).
+        let mut inner = outer;
+        while let E::AliasError { error, .. } = inner {
+            inner = error.without_snippet();
+        }
+        let (line, column) = outer
             .location()
             .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         let line = line.max(1) + first_line - 1;
-        let (message, hint) = describe(inner);
+        let written = written_at(source, line, column);
+        let (message, hint) = describe(inner, written);
         let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
-        // Underline the whole key that is wrong, as with a wrong value.
+        // Underline the whole key or value that is wrong.
         if let E::SerdeUnknownField { field: key, .. }
         | E::DuplicateMappingKey { key: Some(key), .. } = inner
         {
             diagnostic = diagnostic.width(key.chars().count());
+        } else if let E::InvalidScalar { ty, .. } = inner
+            && is_integer(ty)
+            && !written.is_empty()
+        {
+            diagnostic = diagnostic.width(written.chars().count());
         }
         if let Some(hint) = hint {
             diagnostic = diagnostic.hint(hint);
@@ -102,10 +120,72 @@ pub fn position<T>(spanned: &Spanned<T>, first_line: usize) -> (usize, usize) {
     (line, (l.column() as usize).max(1))
 }
 
-/// The message in clinic staff's words and a hint, from a serde-saphyr error.
-fn describe(error: &serde_saphyr::Error) -> (String, Option<String>) {
+/// How many values copies made with `&anchor` and `*alias` may add to one file.
+const MAX_COPIED_VALUES: usize = 10_000;
+
+/// The plain value written at a 1-based `line` and `column` of `source`, as
+/// far as the next space, comma, bracket or comment.
+fn written_at(source: &str, line: usize, column: usize) -> &str {
+    let Some(text) = source.lines().nth(line.saturating_sub(1)) else {
+        return "";
+    };
+    let start = text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i);
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}' | '#'))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Whether serde-saphyr's type name is an integer's (`i64`, `u32`, ...).
+fn is_integer(ty: &str) -> bool {
+    ty.starts_with('i') || ty.starts_with('u')
+}
+
+/// `0123` or `-007`: a number YAML 1.1 would read as octal and YAML 1.2 as decimal.
+fn has_leading_zero(written: &str) -> bool {
+    let digits = written.strip_prefix(['+', '-']).unwrap_or(written);
+    digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The message in clinic staff's words and a hint, from a serde-saphyr error
+/// and the value `written` where it points.
+fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<String>) {
     use serde_saphyr::Error as E;
     match error {
+        E::InvalidScalar { ty, .. } if is_integer(ty) && has_leading_zero(written) => {
+            let sign = if written.starts_with('-') { "-" } else { "" };
+            let number = written.trim_start_matches(['+', '-']).trim_start_matches('0');
+            let number = if number.is_empty() { "0" } else { number };
+            (
+                format!("the number `{written}` starts with a zero"),
+                Some(format!(
+                    "write `{sign}{number}`; a number starting with 0 is read differently by different programs"
+                )),
+            )
+        }
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. }
+        | E::AliasReplayCounterOverflow { .. } => (
+            "this value is copied too many times by `*` references".into(),
+            Some("write the values out instead of reusing them with `&` and `*`".into()),
+        ),
+        E::Budget { .. } => (
+            "this YAML is too large or too deeply nested to read".into(),
+            Some("split it up, write fewer values, and keep lists shallow".into()),
+        ),
+        E::UnknownAnchor { .. } => (
+            format!("`{written}` refers to no `&` anchor above it"),
+            Some("a `*name` repeats a value marked `&name` earlier in the file; write the value out instead".into()),
+        ),
+        E::MultipleDocuments { .. } => (
+            "a second YAML document starts here".into(),
+            Some("a file holds one document: remove the `---` line above this one".into()),
+        ),
         E::SerdeUnknownField {
             field, expected, ..
         } => {
@@ -130,24 +210,34 @@ fn describe(error: &serde_saphyr::Error) -> (String, Option<String>) {
             "expected `true` or `false`".into(),
             Some("write `true` or `false`; `yes`, `no`, `on` and `off` are not accepted".into()),
         ),
+        E::Unexpected {
+            expected: "string scalar",
+            ..
+        } => (
+            "expected text".into(),
+            Some("write plain text here; put it in quotes if it contains `:` or starts with a symbol".into()),
+        ),
+        E::Unexpected {
+            expected: "sequence start",
+            ..
+        } => (
+            "expected a list".into(),
+            Some("write a list, e.g. `[a, b]` or one `- item` per line".into()),
+        ),
+        E::InvalidScalar { ty, .. } if is_integer(ty) => (
+            "expected a whole number".into(),
+            Some("write a whole number such as `10`".into()),
+        ),
         _ => {
             let message = strip_location(&error.to_string());
-            let hint = if message.starts_with("invalid i64") || message.starts_with("invalid u") {
-                Some("write a whole number such as `10`".to_string())
-            } else if message.contains("expected string") {
-                Some("write plain text here; put it in quotes if it contains `:` or starts with a symbol".to_string())
-            } else if message.contains("expected") && message.contains("sequence") {
-                Some("write a list, e.g. `[a, b]` or one `- item` per line".to_string())
-            } else {
-                Some("check the YAML here and on the lines above: indentation, quotes, a missing `:` or an unclosed `[`".to_string())
-            };
-            let message = if message.starts_with("invalid i64") || message.starts_with("invalid u")
-            {
-                "expected a whole number".to_string()
-            } else {
-                message
-            };
-            (message, hint)
+            if message.contains("tab") {
+                return (
+                    "a tab is used where YAML needs spaces".into(),
+                    Some("indent with spaces, not tabs, on this line and the next".into()),
+                );
+            }
+            let hint = "check the YAML here and on the lines above: indentation, quotes, a missing `:` or an unclosed `[`";
+            (message, Some(hint.to_string()))
         }
     }
 }

@@ -288,17 +288,49 @@ fn two_builds_are_byte_identical() {
     }
 }
 
+/// The rule the README states: names starting with `.`, ending with `~`,
+/// `.swp`, `.swo` or `.tmp`, wrapped in `#...#`, `Thumbs.db` and
+/// `desktop.ini` are never read, in content/, static/ or templates/.
 #[test]
 fn editor_leftovers_are_ignored() {
     let site = fixture("minimal");
-    let dir = site.path().join("content/exercises");
-    std::fs::write(dir.join(".cat-cow.md.swp"), b"\x00\x01binary").unwrap();
-    std::fs::write(dir.join("cat-cow.md~"), "---\nbroken: [\n").unwrap();
-    std::fs::write(dir.join(".DS_Store"), b"\x00\x00").unwrap();
-    std::fs::write(dir.join("#cat-cow.md#"), "junk").unwrap();
+    let expected = snapshot_tree(&build_ok(site.path()));
+    // Each would break the build, or show, if it were read.
+    let junk: &[u8] = b"---\nbroken: [\x00\xff LEFTOVER {{ nope( {% if %}";
+    for folder in [
+        "content/exercises",
+        "content/programs",
+        "content/pages",
+        "static",
+        "static/images",
+        "templates",
+    ] {
+        let dir = site.path().join(folder);
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [
+            ".DS_Store",
+            ".cat-cow.md.swp",
+            "cat-cow.md~",
+            "cat-cow.md.swp",
+            "cat-cow.md.swo",
+            "cat-cow.md.tmp",
+            "#cat-cow.md#",
+            "Thumbs.db",
+            "desktop.ini",
+            "exercise.html~",
+        ] {
+            std::fs::write(dir.join(name), junk).unwrap();
+        }
+    }
+    std::fs::create_dir_all(site.path().join("content/exercises/.git")).unwrap();
+    std::fs::write(site.path().join("content/exercises/.git/x.md"), junk).unwrap();
     let result = movepress(site.path(), &["build"]);
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(!stderr(&result).contains("warning"), "{}", stderr(&result));
+    assert!(
+        snapshot_tree(&site.path().join("output")) == expected,
+        "the output is byte-identical to the site's without the leftovers"
+    );
 }
 
 #[test]

@@ -96,6 +96,78 @@ fn read_only_output_parent_without_lock_file_fails_cleanly_and_keeps_previous_ou
     assert_kept(&later, &before, "output/ after a later build", site.path());
 }
 
+/// A read-only output folder (`chmod -R a-w output`), in a site folder the
+/// build may write: the build either replaces it or refuses cleanly, and
+/// either way leaves no copy of a site beside it.
+#[test]
+#[ignore = "fails: output.rs leaves the old site behind in .output.old-PID when output/ is \
+            read-only (remove_dir_all of the swapped-out copy fails, silently, and again on \
+            every later build); un-ignore with the fix"]
+fn read_only_output_folder_is_replaced_or_refused_leaving_nothing_beside_it() {
+    let site = fixture("minimal");
+    let out = build_ok(site.path());
+    let before = snapshot_tree(&out);
+    std::fs::write(site.path().join("static/changed.txt"), "changed\n").expect("change the site");
+    let expected = reference_build(site.path());
+    let user = RestrictedUser::new(site.path());
+    if user.as_nobody {
+        // The restricted user owns the site, as a clinic's staff own theirs.
+        for entry in walkdir::WalkDir::new(site.path()) {
+            let entry = entry.expect("walk");
+            std::os::unix::fs::lchown(entry.path(), Some(NOBODY), Some(NOBODY)).expect("chown");
+        }
+    }
+    let _read_only = ReadOnlyTree::new(&out);
+
+    let output = user.movepress(site.path(), &["build"]);
+
+    let err = stderr(&output);
+    assert_no_crash(&err);
+    match output.status.code() {
+        Some(0) => assert_same_tree(&snapshot_tree(&out), &expected, "the replaced output/"),
+        Some(1) => {
+            assert_clean_failure(&output, &["output"]);
+            assert_same_tree(&snapshot_tree(&out), &before, "the refused output/");
+        }
+        _ => panic!("exit code 0 or 1, got {}:\n{err}", output.status),
+    }
+    assert_no_leftovers(site.path());
+}
+
+/// Every folder and file under a folder read-only until dropped.
+struct ReadOnlyTree(PathBuf);
+
+impl ReadOnlyTree {
+    fn new(dir: &Path) -> Self {
+        for entry in walkdir::WalkDir::new(dir).contents_first(true) {
+            let entry = entry.expect("walk");
+            chmod(
+                entry.path(),
+                if entry.file_type().is_dir() {
+                    0o555
+                } else {
+                    0o444
+                },
+            );
+        }
+        ReadOnlyTree(dir.to_path_buf())
+    }
+}
+
+impl Drop for ReadOnlyTree {
+    /// Makes the folders writable again, the copies a build left beside
+    /// this one included, so that the test's temporary folder can be removed.
+    fn drop(&mut self) {
+        let parent = self.0.parent().unwrap_or(&self.0);
+        for entry in walkdir::WalkDir::new(parent).into_iter().flatten() {
+            if entry.file_type().is_dir() {
+                let _ =
+                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o755));
+            }
+        }
+    }
+}
+
 /// Runs movepress as a user the permission bits apply to: uid 65534 when
 /// running as root, else the current user.
 struct RestrictedUser {

@@ -102,6 +102,12 @@ invalid! {
     errors_on_broken_internal_link: "broken-internal-link" at "content/exercises/cat-cow.md:32:26" says "the link target `@/exercises/bird-dgo.md` does not exist";
     errors_on_broken_internal_link_in_program_intro: "broken-internal-link-in-intro" at "content/programs/daily.yaml:7:12" says "the link target `@/programs/nightly.yaml` does not exist";
     errors_on_nul_byte: "nul-byte" at "content/exercises/cat-cow.md:26:12" says "this file contains a NUL byte";
+    errors_on_number_with_leading_zero: "yaml11-octal" at "content/exercises/cat-cow.md:10:9" says "the number `0123` starts with a zero";
+    errors_on_utf16_without_byte_order_mark: "utf16-without-bom" at "content/exercises/cat-cow.md" says "this file is saved as UTF-16";
+    errors_on_text_where_a_list_belongs: "wrong-type-list" at "content/exercises/cat-cow.md:19:10" says "expected a list";
+    errors_on_an_anchor_bomb: "anchor-bomb" at "content/exercises/cat-cow.md:16:40" says "this value is copied too many times by `*` references";
+    errors_on_page_named_after_a_section: "reserved-page-name" at "content/pages/handouts.md:1:1" says "the page name `handouts` is taken by a section of the site";
+    errors_on_windows_device_name_as_slug: "device-name-slug" at "content/exercises/cat-cow.md:3:7" says "`con` cannot be used as a slug: Windows keeps this name for a device";
 }
 
 #[test]

@@ -11,5 +11,6 @@ mod hostile;
 mod incremental;
 mod invalid;
 mod never_panics;
+mod privacy;
 mod serve;
 mod support;
