@@ -190,9 +190,12 @@ impl Staging {
         .ok_or_else(|| Diagnostic::error(&self.out, "the build was interrupted"))?;
         let old = swapped?;
         self.finished = true;
-        // The previous site, now beside the output: deleted last.
+        // The previous site, now beside the output: deleted last (and by
+        // Ctrl-C, if it comes now).
         if let Some(old) = old {
-            let _ = fs::remove_dir_all(old);
+            interrupt::watch(&old);
+            remove_tree(&old);
+            interrupt::forget(&old);
         }
         Ok(self.files.load(Ordering::Relaxed))
     }
@@ -496,6 +499,25 @@ fn exchange_by_rename(a: &Path, b: &Path) -> std::io::Result<()> {
     fs::rename(&aside, a)
 }
 
+/// Deletes a folder of ours (a previous site, a temporary folder), even
+/// one its user made read-only, e.g. with `chmod -R a-w output`.
+fn remove_tree(folder: &Path) {
+    if fs::remove_dir_all(folder).is_ok() || !folder.exists() {
+        return;
+    }
+    #[cfg(unix)]
+    for entry in walkdir::WalkDir::new(folder).into_iter().flatten() {
+        use std::os::unix::fs::PermissionsExt;
+        if entry.file_type().is_dir()
+            && let Ok(meta) = entry.metadata()
+        {
+            let mode = meta.permissions().mode() | 0o700;
+            let _ = fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode));
+        }
+    }
+    let _ = fs::remove_dir_all(folder);
+}
+
 /// Removes temporary folders left by builds that were killed.
 fn remove_leftovers(parent: &Path, name: &str) {
     let Ok(entries) = fs::read_dir(parent) else {
@@ -506,7 +528,7 @@ fn remove_leftovers(parent: &Path, name: &str) {
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
         if (file_name.starts_with(&tmp) || file_name.starts_with(&old)) && entry.path().is_dir() {
-            let _ = fs::remove_dir_all(entry.path());
+            remove_tree(&entry.path());
         }
     }
 }

@@ -100,9 +100,6 @@ fn read_only_output_parent_without_lock_file_fails_cleanly_and_keeps_previous_ou
 /// build may write: the build either replaces it or refuses cleanly, and
 /// either way leaves no copy of a site beside it.
 #[test]
-#[ignore = "fails: output.rs leaves the old site behind in .output.old-PID when output/ is \
-            read-only (remove_dir_all of the swapped-out copy fails, silently, and again on \
-            every later build); un-ignore with the fix"]
 fn read_only_output_folder_is_replaced_or_refused_leaving_nothing_beside_it() {
     let site = fixture("minimal");
     let out = build_ok(site.path());
