@@ -304,14 +304,29 @@ pub fn handouts(
             (src, <sha2::Sha256 as sha2::Digest>::digest(&bytes).to_vec())
         })
         .collect();
+    // Everything an exercise shows, with its pictures' bytes: hashed once,
+    // though programs show it again.
+    let shown: HashMap<&str, Vec<u8>> = site
+        .exercises
+        .par_iter()
+        .map(|exercise| {
+            let mut hash = <sha2::Sha256 as sha2::Digest>::new();
+            sha2::Digest::update(&mut hash, format!("{exercise:?}").as_bytes());
+            for image in &exercise.images {
+                let picture = pictures.get(image.src.as_str()).map_or(&[][..], |p| p);
+                sha2::Digest::update(&mut hash, picture);
+            }
+            (
+                exercise.slug.as_str(),
+                sha2::Digest::finalize(hash).to_vec(),
+            )
+        })
+        .collect();
     let key = |exercises: &[&model::Exercise], what: &str| {
         let mut key = handout_cache::Key::new();
         key.add(&shared).add(&logo).add(what.as_bytes());
         for exercise in exercises {
-            key.add(format!("{exercise:?}").as_bytes());
-            for image in &exercise.images {
-                key.add(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
-            }
+            key.add(shown.get(exercise.slug.as_str()).map_or(&[][..], |s| s));
         }
         key
     };

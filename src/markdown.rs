@@ -515,8 +515,55 @@ impl Builder {
             self.end(TagEnd::Paragraph);
         }
         match self.stack.pop() {
-            Some(Frame::Root(blocks)) => Document { blocks },
+            Some(Frame::Root(mut blocks)) => {
+                // A site keeps every document for the whole build: return
+                // the room the lists and texts grew into while parsing.
+                compact_blocks(&mut blocks);
+                Document { blocks }
+            }
             _ => Document::default(),
+        }
+    }
+}
+
+fn compact_blocks(blocks: &mut Vec<Block>) {
+    blocks.shrink_to_fit();
+    for block in blocks {
+        match block {
+            Block::Heading { content, .. } | Block::Paragraph(content) => compact_inlines(content),
+            Block::List { items, .. } => {
+                items.shrink_to_fit();
+                items.iter_mut().for_each(compact_blocks);
+            }
+            Block::Quote(blocks)
+            | Block::Footnote {
+                content: blocks, ..
+            } => compact_blocks(blocks),
+            Block::Code { text, .. } | Block::Html(text) => text.shrink_to_fit(),
+            Block::Table { head, rows, .. } => {
+                head.shrink_to_fit();
+                head.iter_mut().for_each(compact_inlines);
+                rows.shrink_to_fit();
+                for row in rows {
+                    row.shrink_to_fit();
+                    row.iter_mut().for_each(compact_inlines);
+                }
+            }
+            Block::Rule => {}
+        }
+    }
+}
+
+fn compact_inlines(inlines: &mut Vec<Inline>) {
+    inlines.shrink_to_fit();
+    for inline in inlines {
+        match inline {
+            Inline::Text(text) | Inline::Code(text) | Inline::Html(text) => text.shrink_to_fit(),
+            Inline::Strong(content)
+            | Inline::Emphasis(content)
+            | Inline::Strikethrough(content)
+            | Inline::Link { content, .. } => compact_inlines(content),
+            _ => {}
         }
     }
 }

@@ -32,7 +32,12 @@ struct ProgramEntry<'a> {
 
 /// The index, as compact JSON.
 pub fn index(site: &Site) -> Artifact {
-    let entries: Vec<String> = site.exercises.iter().map(|e| exercise_entry(e)).collect();
+    use rayon::prelude::*;
+    let entries: Vec<String> = site
+        .exercises
+        .par_iter()
+        .map(|e| exercise_entry(e))
+        .collect();
     index_from(site, &entries)
 }
 
