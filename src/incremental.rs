@@ -86,6 +86,8 @@ pub struct Build {
     lazy: Mutex<HashMap<String, Arc<Vec<u8>>>>,
     /// Terms and how many exercises have each.
     counts: BTreeMap<(Taxonomy, String), usize>,
+    /// The exercises under each term, in title order.
+    term_counts: Arc<TermCounts>,
     /// Each exercise's entry in the search index, by slug.
     search: HashMap<String, Arc<str>>,
 }
@@ -157,7 +159,11 @@ impl Session {
         };
         self.look = Some(look.clone());
         let global = global_fingerprint(&site, &look, &self.options);
-        let term_counts = TermCounts::new(&site);
+        // The same titles and terms in the same order: the same lists.
+        let term_counts = match self.last.as_deref() {
+            Some(last) if same_listing_order(&last.site, &site) => last.term_counts.clone(),
+            _ => Arc::new(TermCounts::new(&site)),
+        };
         let counts = sizes(&term_counts);
 
         let last = self.last.as_deref().filter(|last| last.global == global);
@@ -228,6 +234,7 @@ impl Session {
             files,
             lazy: Mutex::default(),
             counts,
+            term_counts,
             search,
         }));
         // Freeing a large site takes a while: not on the way to the reload.
@@ -333,6 +340,18 @@ fn global_fingerprint(site: &Site, look: &Styled, options: &BuildOptions) -> u64
 }
 
 /// How many exercises have each term.
+/// Whether two sites list the same exercises in the same order under the
+/// same terms: unchanged exercises are the same `Arc` from one build to the next.
+fn same_listing_order(last: &Site, site: &Site) -> bool {
+    last.exercises.len() == site.exercises.len()
+        && last.exercises.iter().zip(&site.exercises).all(|(a, b)| {
+            Arc::ptr_eq(a, b)
+                || (a.slug == b.slug
+                    && a.title == b.title
+                    && Taxonomy::ALL.iter().all(|t| a.terms(*t) == b.terms(*t)))
+        })
+}
+
 fn sizes(counts: &TermCounts) -> BTreeMap<(Taxonomy, String), usize> {
     counts
         .counts

@@ -153,7 +153,9 @@ pub struct ParseCache {
     assembled: Assembled,
 }
 
-type Assembled = HashMap<PathBuf, (Arc<exercise::ParsedExercise>, Arc<Exercise>)>;
+/// Exercises assembled last time, by the address of what they were assembled
+/// from (kept alive here, so an address cannot be reused by another parse).
+type Assembled = HashMap<usize, (Arc<exercise::ParsedExercise>, Arc<Exercise>)>;
 
 /// What parsing one file gave.
 type Parse<T> = Result<Arc<T>, Vec<Diagnostic>>;
@@ -383,11 +385,21 @@ fn assemble(
         }
     }
 
-    let published: BTreeMap<&str, &Arc<exercise::ParsedExercise>> = exercises
+    let mut in_order: Vec<(&str, &Arc<exercise::ParsedExercise>)> = exercises
         .iter()
         .filter(|e| options.drafts || !e.exercise.draft)
         .map(|e| (e.exercise.slug.as_str(), e))
         .collect();
+    // By slug: the site's order. (Files are read in path order, which is
+    // nearly always slug order already.)
+    in_order.sort_by(|a, b| a.0.cmp(b.0));
+    // Two files with one slug are an error (above); the last one is used.
+    in_order.reverse();
+    in_order.dedup_by(|a, b| a.0 == b.0);
+    in_order.reverse();
+    // Looked up for every related exercise and program step.
+    let published: HashMap<&str, &Arc<exercise::ParsedExercise>> =
+        in_order.iter().copied().collect();
     let all_slugs: Vec<&str> = exercises.iter().map(|e| e.exercise.slug.as_str()).collect();
     let known_slugs: Vec<&str> = all_slugs
         .iter()
@@ -422,7 +434,7 @@ fn assemble(
 
     let mut out_exercises: Vec<Arc<Exercise>> = Vec::new();
     let mut kept = HashMap::with_capacity(published.len());
-    for parsed in published.values() {
+    for &(_, parsed) in &in_order {
         let file = &parsed.exercise.source;
         for r in &parsed.related {
             if !published.contains_key(r.slug.as_str()) && !broken.contains(&r.slug) {
@@ -458,15 +470,17 @@ fn assemble(
             }
         }
         // The same file with the same pictures: the same exercise as last time.
-        let same = assembled.get(file).filter(|(before, exercise)| {
-            Arc::ptr_eq(before, parsed)
-                && exercise.images.len() == sizes.len()
-                && exercise
-                    .images
-                    .iter()
-                    .zip(&sizes)
-                    .all(|(image, size)| image.width.zip(image.height) == *size)
-        });
+        let same = assembled
+            .get(&parsed_address(parsed))
+            .filter(|(before, exercise)| {
+                Arc::ptr_eq(before, parsed)
+                    && exercise.images.len() == sizes.len()
+                    && exercise
+                        .images
+                        .iter()
+                        .zip(&sizes)
+                        .all(|(image, size)| image.width.zip(image.height) == *size)
+            });
         let exercise = match same {
             Some((_, exercise)) => exercise.clone(),
             None => {
@@ -480,7 +494,10 @@ fn assemble(
                 Arc::new(exercise)
             }
         };
-        kept.insert(file.clone(), (Arc::clone(parsed), exercise.clone()));
+        kept.insert(
+            parsed_address(parsed),
+            (Arc::clone(parsed), exercise.clone()),
+        );
         out_exercises.push(exercise);
     }
     *assembled = kept;
@@ -603,8 +620,16 @@ fn assemble(
     })
 }
 
+fn parsed_address(parsed: &Arc<exercise::ParsedExercise>) -> usize {
+    Arc::as_ptr(parsed) as usize
+}
+
 /// A source file as internal links name it: its path under content/.
 fn content_key(source: &Path) -> String {
+    // Made for every file on every rebuild: no copy but the result.
+    if let Some(text) = source.to_str().filter(|t| !t.contains('\\')) {
+        return text.strip_prefix("content/").unwrap_or(text).to_string();
+    }
     let text = crate::diagnostics::display_path(source);
     text.strip_prefix("content/").unwrap_or(&text).to_string()
 }
@@ -630,7 +655,7 @@ fn check_unique(
     what: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: BTreeMap<&str, &PathBuf> = BTreeMap::new();
+    let mut seen: HashMap<&str, &PathBuf> = HashMap::with_capacity(slugs.len());
     for (slug, file, _) in slugs {
         if let Some(first) = seen.get(slug.as_str()) {
             diagnostics.push(
