@@ -11,8 +11,12 @@
 //! - a term page: the exercises with that term;
 //! - a free page: itself.
 //!
-//! Anything that every page shows (site.yaml, the theme, static files, the
-//! menu of free pages, the address of any file) renders everything again.
+//! - a template: the pages made with it, or with a template that uses it
+//!   (`extends`, `include`, `import`).
+//!
+//! Anything that every page shows (site.yaml, the theme's static files and
+//! handout look, static files, the menu of free pages, the address of any
+//! file) renders everything again.
 //! Handouts are rendered when first asked for after each rebuild.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -46,7 +50,10 @@ pub struct Session {
 struct Styled {
     look: Look,
     files: HashMap<String, Arc<Vec<u8>>>,
+    /// Everything but the templates' text.
     fingerprint: u64,
+    /// Each template with what it uses: [`crate::render::theme::Theme::page_templates`].
+    templates: BTreeMap<String, u64>,
 }
 
 impl Styled {
@@ -63,6 +70,7 @@ impl Styled {
             })
             .collect();
         Ok(Styled {
+            templates: look.theme.page_templates(),
             look,
             files,
             fingerprint: state.finish(),
@@ -168,8 +176,22 @@ impl Session {
 
         let last = self.last.as_deref().filter(|last| last.global == global);
         let dirty = last.map(|last| Dirty::between(last, &self.sources, &site, &counts));
+        // Templates whose text, or the text of a template they use, changed.
+        let templates: HashSet<&str> = last
+            .map(|last| {
+                look.templates
+                    .iter()
+                    .filter(|(name, hash)| last.look.templates.get(*name) != Some(hash))
+                    .map(|(name, _)| name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
         let wanted = |key: &PageKey| match (&dirty, last) {
-            (Some(dirty), Some(last)) => !last.pages.contains_key(key) || dirty.touches(key),
+            (Some(dirty), Some(last)) => {
+                !last.pages.contains_key(key)
+                    || dirty.touches(key)
+                    || templates.contains(key.template())
+            }
             _ => true,
         };
         let crate::render::html::Selected {

@@ -66,6 +66,23 @@ pub enum PageKey {
     Page(String),
 }
 
+impl PageKey {
+    /// The template the page is made with.
+    pub fn template(&self) -> &'static str {
+        match self {
+            PageKey::Home => "index.html",
+            PageKey::Library => "exercises.html",
+            PageKey::Programs => "programs.html",
+            PageKey::NotFound => "404.html",
+            PageKey::Exercise(_) => "exercise.html",
+            PageKey::Program(_) => "program.html",
+            PageKey::Taxonomy(_) => "taxonomy.html",
+            PageKey::Term(..) => "term.html",
+            PageKey::Page(_) => "page.html",
+        }
+    }
+}
+
 /// Renders every page of the site into `sink`, as each is made; returns how
 /// many pages there are.
 pub fn render(

@@ -238,11 +238,57 @@ impl Theme {
     /// Feeds everything that shapes the pages and handouts to `state`: the
     /// templates, the static files and the handout look. Two themes with the
     /// same fingerprint render the same site the same way.
+    ///
+    /// Of the templates, only their names: what each page template's text
+    /// and the templates it uses are is in [`Theme::page_templates`].
     pub fn fingerprint(&self, state: &mut impl std::hash::Hasher) {
         use std::hash::Hash;
-        self.sources.hash(state);
+        self.sources.keys().for_each(|name| name.hash(state));
         self.static_files.hash(state);
         format!("{:?}", self.handout).hash(state);
+    }
+
+    /// For each template, a hash of its text and of every template it uses
+    /// (`extends`, `include`, `import`, followed to the end): two themes
+    /// with the same hash for `exercise.html` render exercise pages alike.
+    /// A template that names another in a way this cannot follow (not a
+    /// quoted name) is taken to use them all.
+    pub fn page_templates(&self) -> BTreeMap<String, u64> {
+        use std::hash::{Hash, Hasher};
+        let uses: BTreeMap<&str, Option<Vec<String>>> = self
+            .sources
+            .iter()
+            .map(|(name, source)| (name.as_str(), used_templates(source)))
+            .collect();
+        self.sources
+            .keys()
+            .map(|name| {
+                let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+                let mut todo = vec![name.as_str()];
+                let mut everything = false;
+                while let Some(next) = todo.pop() {
+                    if !seen.insert(next) {
+                        continue;
+                    }
+                    match uses.get(next) {
+                        Some(Some(used)) => todo.extend(
+                            used.iter()
+                                .filter_map(|u| self.sources.get_key_value(u))
+                                .map(|(k, _)| k.as_str()),
+                        ),
+                        Some(None) => everything = true,
+                        None => {}
+                    }
+                }
+                let mut state = std::hash::DefaultHasher::new();
+                for (template, source) in &self.sources {
+                    if everything || seen.contains(template.as_str()) {
+                        (template, source).hash(&mut state);
+                    }
+                }
+                (name.clone(), state.finish())
+            })
+            .collect()
     }
 
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
@@ -465,8 +511,65 @@ fn read_folder(
     }
 }
 
+/// The templates a template's `extends`, `include` and `import` tags name;
+/// `None` if one of them names a template in a way other than a quoted name.
+fn used_templates(source: &str) -> Option<Vec<String>> {
+    let mut used = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        let after = &rest[start + 2..];
+        let end = after.find("%}").unwrap_or(after.len());
+        let tag = after[..end].trim_start_matches(['-', '+']).trim_start();
+        rest = &after[end..];
+        let keyword = tag.split_whitespace().next().unwrap_or("");
+        if !matches!(keyword, "extends" | "include" | "import") {
+            continue;
+        }
+        let names = quoted(&tag[keyword.len()..]);
+        if names.is_empty() {
+            return None;
+        }
+        used.extend(names);
+    }
+    Some(used)
+}
+
+/// The quoted strings in a tag's text.
+fn quoted(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['"', '\'', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            break;
+        };
+        found.push(after[..close].to_string());
+        rest = &after[close + 1..];
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
+    use super::used_templates;
+
+    #[test]
+    fn finds_the_templates_a_template_uses() {
+        let source = "{% extends \"base.html\" %}{%- include 'partials/card.html' -%}\n\
+                      {% import \"macros.html\" as m %}{% if x %}{{ y }}{% endif %}";
+        assert_eq!(
+            used_templates(source),
+            Some(vec![
+                "base.html".to_string(),
+                "partials/card.html".to_string(),
+                "macros.html".to_string()
+            ])
+        );
+        assert_eq!(used_templates("{% include card_template %}"), None);
+        assert_eq!(used_templates("<p>plain</p>"), Some(vec![]));
+    }
+
     /// Themes iterate maps (an exercise's terms): the order must be the
     /// data's, not a hash order that changes from run to run.
     #[test]

@@ -180,8 +180,8 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         &["content/exercises/wall-slide.md"],
         |s| fs::remove_file(s.join("content/exercises/wall-slide.md")).expect("remove"),
     );
-    // A template.
-    let template = step(site, &mut session, &["templates/index.html"], |s| {
+    // A template: the pages made with it, and only those.
+    let home = step(site, &mut session, &["templates/index.html"], |s| {
         replace(
             s,
             "templates/index.html",
@@ -189,7 +189,61 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
             "<p>Open Monday to Friday.</p>{% endblock main %}",
         )
     });
-    assert!(template.everything);
+    assert_eq!(home.rendered, ["index.html"]);
+    // The site's own copy of the theme's term page.
+    let theme =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("themes/clinic/templates");
+    let terms = step(site, &mut session, &["templates/term.html"], |s| {
+        let text = fs::read_to_string(theme.join("term.html")).expect("theme's term.html");
+        let text = text.replace(
+            "<h2 class=\"visually-hidden\">Exercises</h2>",
+            "<h2 class=\"visually-hidden\">Exercises to try</h2>",
+        );
+        fs::write(s.join("templates/term.html"), text).expect("write");
+    });
+    let term_pages = session
+        .current()
+        .expect("a build")
+        .artifacts()
+        .into_iter()
+        .filter(|a| {
+            let parts: Vec<&str> = a.path.split('/').collect();
+            parts.len() == 3
+                && ["regions", "focus", "position", "equipment", "difficulty"].contains(&parts[0])
+                && parts[2] == "index.html"
+        })
+        .count();
+    assert!(term_pages > 10, "the example site has term pages");
+    assert_eq!(
+        terms.rendered.len(),
+        term_pages,
+        "every term page and nothing else: {:?}",
+        terms.rendered
+    );
+    assert!(
+        terms
+            .rendered
+            .iter()
+            .all(|p| p.split('/').count() == 3 && !p.starts_with("exercises/")),
+        "{:?}",
+        terms.rendered
+    );
+    // A partial every page includes (through base.html): every page.
+    let footer = step(
+        site,
+        &mut session,
+        &["templates/partials/footer.html"],
+        |s| {
+            let text = fs::read_to_string(theme.join("partials/footer.html")).expect("footer");
+            fs::create_dir_all(s.join("templates/partials")).expect("mkdir");
+            fs::write(
+                s.join("templates/partials/footer.html"),
+                format!("{text}<!-- reviewed -->\n"),
+            )
+            .expect("write");
+        },
+    );
+    assert_eq!(footer.rendered.len(), footer.pages, "every page");
     // site.yaml.
     step(site, &mut session, &["site.yaml"], |s| {
         let text = fs::read_to_string(s.join("site.yaml")).expect("read");
