@@ -12,7 +12,7 @@
 //! - a free page: itself.
 //!
 //! - a template: the pages made with it, or with a template that uses it
-//!   (`extends`, `include`, `import`).
+//!   (`extends`, `include`; a component is usable from any template).
 //!
 //! Anything that every page shows (site.yaml, the theme's static files and
 //! handout look, static files, the menu of free pages, the address of any
@@ -361,7 +361,6 @@ fn global_fingerprint(site: &Site, look: &Styled, options: &BuildOptions) -> u64
     state.finish()
 }
 
-/// How many exercises have each term.
 /// Whether two sites list the same exercises in the same order under the
 /// same terms: unchanged exercises are the same `Arc` from one build to the next.
 fn same_listing_order(last: &Site, site: &Site) -> bool {
@@ -374,6 +373,7 @@ fn same_listing_order(last: &Site, site: &Site) -> bool {
         })
 }
 
+/// How many exercises have each term.
 fn sizes(counts: &TermCounts) -> BTreeMap<(Taxonomy, String), usize> {
     counts
         .counts

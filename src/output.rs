@@ -122,6 +122,9 @@ pub struct Staging {
     failure: Mutex<Option<Diagnostic>>,
     failed: AtomicBool,
     files: AtomicUsize,
+    /// Permissions and owner of a file this build wrote (Unix): a cache
+    /// entry is linked only if it has the same, since a link shares them.
+    fresh: std::sync::OnceLock<(u32, u32)>,
     finished: bool,
 }
 
@@ -175,6 +178,7 @@ impl Staging {
             failure: Mutex::default(),
             failed: AtomicBool::new(false),
             files: AtomicUsize::new(0),
+            fresh: std::sync::OnceLock::new(),
             finished: false,
         })
     }
@@ -193,7 +197,6 @@ impl Staging {
         // The previous site, now beside the output: deleted last (and by
         // Ctrl-C, if it comes now).
         if let Some(old) = old {
-            interrupt::watch(&old);
             remove_tree(&old);
             interrupt::forget(&old);
         }
@@ -230,6 +233,28 @@ impl Staging {
         Ok(path)
     }
 
+    /// Whether a cache entry may be linked into the output: a plain file
+    /// (not a symbolic link) with the permissions and owner a file written
+    /// now gets. A link shares them, and a `chmod` of the output must not
+    /// reach the cache, nor the reverse.
+    fn linkable(&self, entry: &Path) -> bool {
+        let Ok(meta) = fs::symlink_metadata(entry) else {
+            return false;
+        };
+        if !meta.file_type().is_file() {
+            return false;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.fresh.get() == Some(&(meta.mode() & 0o7777, meta.uid()))
+        }
+        #[cfg(not(unix))]
+        {
+            true
+        }
+    }
+
     fn fail(&self, diagnostic: Diagnostic) {
         self.failed.store(true, Ordering::Relaxed);
         if let Ok(mut failure) = self.failure.lock() {
@@ -247,6 +272,13 @@ impl Sink for Staging {
         match fs::write(&path, &artifact.bytes) {
             Ok(()) => {
                 self.files.fetch_add(1, Ordering::Relaxed);
+                #[cfg(unix)]
+                if self.fresh.get().is_none()
+                    && let Ok(meta) = fs::metadata(&path)
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    let _ = self.fresh.set((meta.mode() & 0o7777, meta.uid()));
+                }
             }
             Err(e) => self.fail(io_error(&path, "cannot write", &e)),
         }
@@ -260,7 +292,13 @@ impl Sink for Staging {
         };
         // A hard link costs no new file and no bytes written; across file
         // systems (or where links are refused) the bytes are written.
-        match fs::hard_link(entry, &path).or_else(|_| fs::write(&path, &artifact.bytes)) {
+        let linked = self.linkable(entry) && fs::hard_link(entry, &path).is_ok();
+        let written = if linked {
+            Ok(())
+        } else {
+            fs::write(&path, &artifact.bytes)
+        };
+        match written {
             Ok(()) => {
                 self.files.fetch_add(1, Ordering::Relaxed);
             }
@@ -301,18 +339,30 @@ fn make_dirs(root: &Path, dir: &Path) -> std::io::Result<()> {
 /// Ctrl-C (and SIGTERM, SIGHUP) during a build: the temporary folder is
 /// deleted before the process ends, so nothing is left beside the output.
 /// The swap and the interruption exclude each other: the output is either
-/// the old site or the new one.
+/// the old site or the new one, and the message says which.
 mod interrupt {
     use std::path::{Path, PathBuf};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Mutex, Once};
 
-    /// Temporary folders being written.
-    static FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    /// Folders to delete if the process is interrupted.
+    #[derive(Default)]
+    struct Folders {
+        /// New sites being written: the previous output is still in place.
+        staging: Vec<PathBuf>,
+        /// Previous sites being deleted: the new output is in place.
+        old: Vec<PathBuf>,
+    }
+
+    static FOLDERS: Mutex<Folders> = Mutex::new(Folders {
+        staging: Vec::new(),
+        old: Vec::new(),
+    });
     static STOPPING: AtomicBool = AtomicBool::new(false);
     static INSTALL: Once = Once::new();
 
-    /// Deletes `folder` if the process is interrupted before it is forgotten.
+    /// Deletes `folder`, a new site being written, if the process is
+    /// interrupted before it is swapped in or forgotten.
     pub fn watch(folder: &Path) {
         INSTALL.call_once(|| {
             // Without a handler (e.g. one is already set by the embedding
@@ -321,25 +371,35 @@ mod interrupt {
             let _ = ctrlc::set_handler(stop);
         });
         if let Ok(mut folders) = FOLDERS.lock() {
-            folders.push(folder.to_path_buf());
+            folders.staging.push(folder.to_path_buf());
         }
     }
 
     pub fn forget(folder: &Path) {
         if let Ok(mut folders) = FOLDERS.lock() {
-            folders.retain(|f| f != folder);
+            folders.staging.retain(|f| f != folder);
+            folders.old.retain(|f| f != folder);
         }
     }
 
-    /// Runs `swap` and forgets `folder`, unless the process is being
-    /// interrupted; an interruption waits until both are done.
-    pub fn swap_unless_stopping<T>(folder: &Path, swap: impl FnOnce() -> T) -> Option<T> {
+    /// Runs `swap` unless the process is being interrupted; an interruption
+    /// waits until it is done. `swap` returns where the previous site went,
+    /// which an interruption from then on deletes.
+    pub fn swap_unless_stopping<E>(
+        folder: &Path,
+        swap: impl FnOnce() -> Result<Option<PathBuf>, E>,
+    ) -> Option<Result<Option<PathBuf>, E>> {
         let mut folders = FOLDERS.lock().ok()?;
         if stopping() {
             return None;
         }
         let done = swap();
-        folders.retain(|f| f != folder);
+        if done.is_ok() {
+            folders.staging.retain(|f| f != folder);
+        }
+        if let Ok(Some(old)) = &done {
+            folders.old.push(old.clone());
+        }
         Some(done)
     }
 
@@ -353,13 +413,20 @@ mod interrupt {
         let folders = FOLDERS.lock();
         STOPPING.store(true, Ordering::Relaxed);
         if let Ok(folders) = &folders {
-            if !folders.is_empty() {
-                eprintln!("interrupted: the previous output was left as it was");
+            // A closed terminal must not stop the clean-up.
+            let say = |text: &str| {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
+            };
+            if !folders.staging.is_empty() {
+                say("interrupted: the previous output was left as it was\n");
+            } else if !folders.old.is_empty() {
+                say("interrupted: the new output is in place\n");
             }
-            for folder in folders.iter() {
+            for folder in folders.staging.iter().chain(&folders.old) {
                 // A writer may still be finishing its file: try again briefly.
                 for _ in 0..50 {
-                    if std::fs::remove_dir_all(folder).is_ok() || !folder.exists() {
+                    super::remove_tree(folder);
+                    if !folder.exists() {
                         break;
                     }
                     std::thread::sleep(std::time::Duration::from_millis(10));

@@ -515,15 +515,24 @@ pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
         return true;
     };
     let text = visible_text(html);
-    text.match_indices(first).any(|(at, _)| {
-        let mut rest = &text[at + first.len()..];
+    let follows = |mut rest: &str| {
         words.clone().all(|word| {
             let after_space = rest.trim_start();
             let spaced = after_space.len() < rest.len();
             rest = after_space.strip_prefix(word).unwrap_or("");
             spaced && after_space.starts_with(word)
         })
-    })
+    };
+    // Every place the first word starts, overlapping ones included ("aa"
+    // in "aaa b" starts twice).
+    let mut from = 0;
+    while let Some(at) = text[from..].find(first).map(|i| from + i) {
+        if follows(&text[at + first.len()..]) {
+            return true;
+        }
+        from = at + text[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
 }
 
 /// The text of an HTML page's body without tags, comments, scripts, styles
@@ -645,6 +654,27 @@ mod tests {
         assert!(!shows_disclaimer(joined, d));
         let cut = "<p>This is general advice; it doesn't replace your</p>";
         assert!(!shows_disclaimer(cut, d));
+        // A first word that overlaps itself.
+        assert!(shows_disclaimer("<p>aaa b</p>", "aa b"));
+    }
+
+    #[test]
+    fn every_page_key_names_the_template_its_page_is_made_with() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sources = crate::content::Sources::read(root);
+        let (site, _) = crate::load_site(
+            root,
+            &sources,
+            &crate::BuildOptions::default(),
+            &mut crate::content::ParseCache::default(),
+        )
+        .expect("the example site loads");
+        let counts = TermCounts::new(&site);
+        let jobs = jobs(&site, &counts);
+        assert!(jobs.len() > 50);
+        for job in &jobs {
+            assert_eq!(job.key(&site).template(), job.template, "{}", job.url);
+        }
     }
 
     #[test]

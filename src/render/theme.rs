@@ -235,12 +235,10 @@ pub fn context<T: serde::Serialize>(view: &T) -> Context {
 impl Theme {
     /// Loads theme `name` (themes/<name>/ in the site, else built-in) and the
     /// site's templates/ overrides.
-    /// Feeds everything that shapes the pages and handouts to `state`: the
-    /// templates, the static files and the handout look. Two themes with the
-    /// same fingerprint render the same site the same way.
-    ///
-    /// Of the templates, only their names: what each page template's text
-    /// and the templates it uses are is in [`Theme::page_templates`].
+    /// Feeds what shapes every page and handout to `state`: the templates'
+    /// names, the static files and the handout look. The templates' text is
+    /// in [`Theme::page_templates`], one hash per template: two themes with
+    /// the same fingerprint and the same template hashes render a site alike.
     pub fn fingerprint(&self, state: &mut impl std::hash::Hasher) {
         use std::hash::Hash;
         self.sources.keys().for_each(|name| name.hash(state));
@@ -248,47 +246,10 @@ impl Theme {
         format!("{:?}", self.handout).hash(state);
     }
 
-    /// For each template, a hash of its text and of every template it uses
-    /// (`extends`, `include`, `import`, followed to the end): two themes
-    /// with the same hash for `exercise.html` render exercise pages alike.
-    /// A template that names another in a way this cannot follow (not a
-    /// quoted name) is taken to use them all.
+    /// For each template, a hash of its text and of every template it may
+    /// use: see [`template_hashes`].
     pub fn page_templates(&self) -> BTreeMap<String, u64> {
-        use std::hash::{Hash, Hasher};
-        let uses: BTreeMap<&str, Option<Vec<String>>> = self
-            .sources
-            .iter()
-            .map(|(name, source)| (name.as_str(), used_templates(source)))
-            .collect();
-        self.sources
-            .keys()
-            .map(|name| {
-                let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-                let mut todo = vec![name.as_str()];
-                let mut everything = false;
-                while let Some(next) = todo.pop() {
-                    if !seen.insert(next) {
-                        continue;
-                    }
-                    match uses.get(next) {
-                        Some(Some(used)) => todo.extend(
-                            used.iter()
-                                .filter_map(|u| self.sources.get_key_value(u))
-                                .map(|(k, _)| k.as_str()),
-                        ),
-                        Some(None) => everything = true,
-                        None => {}
-                    }
-                }
-                let mut state = std::hash::DefaultHasher::new();
-                for (template, source) in &self.sources {
-                    if everything || seen.contains(template.as_str()) {
-                        (template, source).hash(&mut state);
-                    }
-                }
-                (name.clone(), state.finish())
-            })
-            .collect()
+        template_hashes(&self.sources)
     }
 
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
@@ -511,17 +472,98 @@ fn read_folder(
     }
 }
 
-/// The templates a template's `extends`, `include` and `import` tags name;
-/// `None` if one of them names a template in a way other than a quoted name.
-fn used_templates(source: &str) -> Option<Vec<String>> {
-    let mut used = Vec::new();
+/// For each template (name -> text), a hash of its text and of the text of
+/// every template it may use, followed to the end: two sets of templates
+/// with the same hash for `exercise.html` render exercise pages alike, so
+/// `serve` renders again only the pages whose template's hash changed.
+///
+/// A template uses those its `extends` and `include` tags name. tera's
+/// components are global (a template may call one defined anywhere), so a
+/// template defining one is used by all. A template that names another in
+/// a way this cannot follow (not a quoted name, a tag this cannot read) is
+/// taken to use every template.
+fn template_hashes(sources: &BTreeMap<String, String>) -> BTreeMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    let uses: BTreeMap<&str, Option<Vec<String>>> = sources
+        .iter()
+        .map(|(name, source)| (name.as_str(), used_templates(source)))
+        .collect();
+    let components: Vec<&str> = sources
+        .iter()
+        .filter(|(_, source)| defines_component(source))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    sources
+        .keys()
+        .map(|name| {
+            let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+            let mut todo: Vec<&str> = vec![name.as_str()];
+            todo.extend(&components);
+            let mut everything = false;
+            while let Some(next) = todo.pop() {
+                if !seen.insert(next) {
+                    continue;
+                }
+                match uses.get(next) {
+                    Some(Some(used)) => todo.extend(
+                        used.iter()
+                            .filter_map(|u| sources.get_key_value(u))
+                            .map(|(k, _)| k.as_str()),
+                    ),
+                    Some(None) => everything = true,
+                    None => {}
+                }
+            }
+            let mut state = std::hash::DefaultHasher::new();
+            for (template, source) in sources {
+                if everything || seen.contains(template.as_str()) {
+                    (template, source).hash(&mut state);
+                }
+            }
+            (name.clone(), state.finish())
+        })
+        .collect()
+}
+
+/// The tags of a template: the text between each `{%` and `%}`; `None` if
+/// one holds `{%` or `{#` (a comment or raw text mixed into a tag), which
+/// this does not try to read.
+fn tags(source: &str) -> Option<Vec<&str>> {
+    let mut tags = Vec::new();
     let mut rest = source;
     while let Some(start) = rest.find("{%") {
         let after = &rest[start + 2..];
         let end = after.find("%}").unwrap_or(after.len());
-        let tag = after[..end].trim_start_matches(['-', '+']).trim_start();
+        let tag = &after[..end];
+        if tag.contains("{%") || tag.contains("{#") {
+            return None;
+        }
+        tags.push(tag.trim_start_matches(['-', '+']).trim_start());
         rest = &after[end..];
-        let keyword = tag.split_whitespace().next().unwrap_or("");
+    }
+    Some(tags)
+}
+
+/// A tag's keyword: its leading letters (`{%include"x"%}` is `include`).
+fn keyword(tag: &str) -> &str {
+    let end = tag
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(tag.len());
+    &tag[..end]
+}
+
+fn defines_component(source: &str) -> bool {
+    // Unreadable tags: assume it might.
+    tags(source).is_none_or(|tags| tags.iter().any(|t| keyword(t) == "component"))
+}
+
+/// The templates a template's `extends`, `include` and `import` tags name;
+/// `None` if one of them names a template in a way other than a quoted
+/// name, or a tag cannot be read.
+fn used_templates(source: &str) -> Option<Vec<String>> {
+    let mut used = Vec::new();
+    for tag in tags(source)? {
+        let keyword = keyword(tag);
         if !matches!(keyword, "extends" | "include" | "import") {
             continue;
         }
@@ -553,6 +595,7 @@ fn quoted(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::used_templates;
+    use std::collections::BTreeMap;
 
     #[test]
     fn finds_the_templates_a_template_uses() {
@@ -568,6 +611,61 @@ mod tests {
         );
         assert_eq!(used_templates("{% include card_template %}"), None);
         assert_eq!(used_templates("<p>plain</p>"), Some(vec![]));
+        assert_eq!(
+            used_templates("{%include\"partials/x.html\"%}"),
+            Some(vec!["partials/x.html".to_string()])
+        );
+        // A comment with `{%` in it: not read, so taken to use everything.
+        assert_eq!(
+            used_templates("{# tags start with {% #}{% include \"d.html\" %}"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_template_hash_follows_what_the_template_uses() {
+        let theme = |card: &str, footer: &str, components: &str| -> BTreeMap<String, String> {
+            [
+                ("base.html", "<main>{% block main %}{% endblock main %}</main>{% include \"footer.html\" %}"),
+                ("footer.html", footer),
+                ("card.html", card),
+                ("components.html", components),
+                ("term.html", "{% extends \"base.html\" %}{% block main %}{% include \"card.html\" %}{% endblock main %}"),
+                ("page.html", "{% extends \"base.html\" %}{% block main %}{{ <Note/> }}{% endblock main %}"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+        };
+        let first = super::template_hashes(&theme(
+            "card",
+            "footer",
+            "{% component Note() %}n{% endcomponent %}",
+        ));
+        // The card: term pages only.
+        let card = super::template_hashes(&theme(
+            "card 2",
+            "footer",
+            "{% component Note() %}n{% endcomponent %}",
+        ));
+        assert_ne!(first["term.html"], card["term.html"]);
+        assert_eq!(first["page.html"], card["page.html"]);
+        // The footer, in base.html: both.
+        let footer = super::template_hashes(&theme(
+            "card",
+            "footer 2",
+            "{% component Note() %}n{% endcomponent %}",
+        ));
+        assert_ne!(first["term.html"], footer["term.html"]);
+        assert_ne!(first["page.html"], footer["page.html"]);
+        // A component, callable from any template without a tag naming it: all.
+        let note = super::template_hashes(&theme(
+            "card",
+            "footer",
+            "{% component Note() %}n 2{% endcomponent %}",
+        ));
+        assert_ne!(first["page.html"], note["page.html"]);
+        assert_ne!(first["term.html"], note["term.html"]);
     }
 
     /// Themes iterate maps (an exercise's terms): the order must be the

@@ -100,3 +100,24 @@ fn editing_a_built_handout_in_place_does_not_reach_the_next_build() {
     );
     assert!(snapshot_tree(&site.join("output")) == clean);
 }
+
+#[test]
+fn permissions_changed_in_the_output_do_not_reach_the_next_build() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = example_site();
+    let site = dir.path();
+    build_ok(site);
+    let out = build_ok(site);
+    let mode = |path: &Path| fs::metadata(path).expect("stat").permissions().mode() & 0o777;
+    let page = mode(&out.join("index.html"));
+    let sheet = out.join("handouts/exercises/cat-cow.pdf");
+    assert_eq!(mode(&sheet), page, "a handout is published like a page");
+    fs::set_permissions(&sheet, fs::Permissions::from_mode(0o600)).expect("chmod");
+
+    let out = build_ok(site);
+    assert_eq!(
+        mode(&out.join("handouts/exercises/cat-cow.pdf")),
+        page,
+        "the next build's handout is readable like its pages"
+    );
+}
