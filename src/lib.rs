@@ -281,9 +281,10 @@ pub fn handouts(
     use std::collections::HashMap;
     let options = render::pdf::HandoutOptions::from_site(site).with_look(look);
 
-    // What every handout shows, and each picture once.
-    let shared = format!("{:?}\n{:?}\n{:?}", site.config, options, site.links);
-    // Hashed once: the address table alone is large on a big site.
+    // What every handout shows, and each picture once. Of the site's
+    // address table, each handout shows only the addresses its own links
+    // lead to (below): adding an exercise does not make every handout again.
+    let shared = format!("{:?}\n{:?}", site.config, options);
     let shared = <sha2::Sha256 as sha2::Digest>::digest(shared.as_bytes());
     let logo = site
         .config
@@ -311,7 +312,9 @@ pub fn handouts(
         .par_iter()
         .map(|exercise| {
             let mut hash = <sha2::Sha256 as sha2::Digest>::new();
-            sha2::Digest::update(&mut hash, format!("{exercise:?}").as_bytes());
+            let shown = format!("{exercise:?}");
+            sha2::Digest::update(&mut hash, shown.as_bytes());
+            sha2::Digest::update(&mut hash, link_addresses(&shown, &site.links).as_bytes());
             for image in &exercise.images {
                 let picture = pictures.get(image.src.as_str()).map_or(&[][..], |p| p);
                 sha2::Digest::update(&mut hash, picture);
@@ -324,7 +327,10 @@ pub fn handouts(
         .collect();
     let key = |exercises: &[&model::Exercise], what: &str| {
         let mut key = handout_cache::Key::new();
-        key.add(&shared).add(&logo).add(what.as_bytes());
+        key.add(&shared)
+            .add(&logo)
+            .add(what.as_bytes())
+            .add(link_addresses(what, &site.links).as_bytes());
         for exercise in exercises {
             key.add(shown.get(exercise.slug.as_str()).map_or(&[][..], |s| s));
         }
@@ -392,6 +398,23 @@ pub fn handouts(
         errors.dedup();
         Err(errors)
     }
+}
+
+/// The addresses that the internal links (`@/exercises/cat-cow.md`) in
+/// `shown`, the debug text of what a handout shows, lead to: one line each.
+fn link_addresses(shown: &str, links: &std::collections::BTreeMap<String, String>) -> String {
+    let mut addresses = String::new();
+    let mut rest = shown;
+    while let Some(at) = rest.find(content::links::PREFIX) {
+        rest = &rest[at + content::links::PREFIX.len()..];
+        let end = rest.find(['"', '#', '\\']).unwrap_or(rest.len());
+        let target = &rest[..end];
+        addresses.push_str(target);
+        addresses.push('=');
+        addresses.push_str(links.get(target).map_or("", String::as_str));
+        addresses.push('\n');
+    }
+    addresses
 }
 
 /// The theme's static files, then the site's (which win), under `static/`.

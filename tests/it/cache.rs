@@ -121,3 +121,41 @@ fn permissions_changed_in_the_output_do_not_reach_the_next_build() {
         "the next build's handout is readable like its pages"
     );
 }
+
+#[test]
+fn a_new_address_remakes_only_the_handouts_that_link_to_it() {
+    let dir = example_site();
+    let site = dir.path();
+    build_ok(site);
+
+    // A new exercise: every handout stays as it was.
+    fs::write(
+        site.join("content/exercises/wall-angel.md"),
+        "---\ntitle: Wall angel\nsummary: Slide your arms up a wall.\nregions: [upper-back]\n\
+         position: standing\ndifficulty: beginner\ndosage:\n  reps: 8\n---\n\
+         Stand with your back to a wall.\n",
+    )
+    .expect("write");
+    let added = summary(site);
+    assert!(
+        added.contains("23 handouts (22 from the cache)"),
+        "only the new exercise's sheet is made: {added}"
+    );
+
+    // A program moves to a new address: its handout, and the routine whose
+    // introduction links to it, are made again; no other.
+    let program = site.join("content/programs/daily-upper-back-mobility.yaml");
+    let text = fs::read_to_string(&program).expect("read");
+    fs::write(&program, format!("slug: daily-upper-back\n{text}")).expect("write");
+    let moved = summary(site);
+    assert!(
+        moved.contains("23 handouts (21 from the cache)"),
+        "the moved program and the one linking to it: {moved}"
+    );
+    let cached = snapshot_tree(&site.join("output"));
+    fs::remove_dir_all(site.join(".movepress-cache")).expect("remove the cache");
+    assert!(
+        snapshot_tree(&build_ok(site)) == cached,
+        "the same output as a build without a cache"
+    );
+}
