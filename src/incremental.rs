@@ -14,9 +14,12 @@
 //! - a template: the pages made with it, or with a template that uses it
 //!   (`extends`, `include`; a component is usable from any template).
 //!
+//! - an address that a file added, removed or renamed moves: the pages
+//!   whose Markdown links to it.
+//!
 //! Anything that every page shows (site.yaml, the theme's static files and
-//! handout look, static files, the menu of free pages, the address of any
-//! file) renders everything again.
+//! handout look, static files, the menu of free pages) renders everything
+//! again.
 //! Handouts are rendered when first asked for after each rebuild.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -353,7 +356,6 @@ fn global_fingerprint(site: &Site, look: &Styled, options: &BuildOptions) -> u64
     format!("{:?}", site.config).hash(&mut state);
     look.fingerprint.hash(&mut state);
     site.static_files.hash(&mut state);
-    site.links.hash(&mut state);
     for page in &site.pages {
         (&page.slug, &page.title).hash(&mut state);
     }
@@ -490,7 +492,50 @@ impl Dirty {
                 exercise_pages.insert(exercise.slug.clone());
             }
         }
+        // A file added, removed or renamed moves addresses: the pages whose
+        // Markdown links to one of them. (Rare: looking costs a pass over
+        // every exercise's text.)
+        let moved: HashSet<&str> = old
+            .links
+            .iter()
+            .filter(|(target, url)| site.links.get(*target) != Some(url))
+            .chain(
+                site.links
+                    .iter()
+                    .filter(|(target, url)| old.links.get(*target) != Some(url)),
+            )
+            .map(|(target, _)| target.as_str())
+            .collect();
+        let links_moved = |shown: String| {
+            crate::content::links::targets_in(&shown).any(|target| moved.contains(target))
+        };
+        let mut relinked: HashSet<&str> = HashSet::new();
+        let mut pages = pages;
+        if !moved.is_empty() {
+            for exercise in &site.exercises {
+                if links_moved(format!("{exercise:?}")) {
+                    relinked.insert(&exercise.slug);
+                    exercise_pages.insert(exercise.slug.clone());
+                }
+            }
+            for page in &site.pages {
+                if links_moved(format!("{page:?}")) {
+                    pages.insert(page.slug.clone());
+                }
+            }
+        }
         let mut program_pages: HashSet<String> = programs.iter().map(|p| p.slug.clone()).collect();
+        for program in &site.programs {
+            let relinks = !moved.is_empty()
+                && (links_moved(format!("{program:?}"))
+                    || program
+                        .exercises
+                        .iter()
+                        .any(|step| relinked.contains(step.exercise.as_str())));
+            if relinks {
+                program_pages.insert(program.slug.clone());
+            }
+        }
         for program in &site.programs {
             if program
                 .exercises

@@ -404,11 +404,7 @@ pub fn handouts(
 /// `shown`, the debug text of what a handout shows, lead to: one line each.
 fn link_addresses(shown: &str, links: &std::collections::BTreeMap<String, String>) -> String {
     let mut addresses = String::new();
-    let mut rest = shown;
-    while let Some(at) = rest.find(content::links::PREFIX) {
-        rest = &rest[at + content::links::PREFIX.len()..];
-        let end = rest.find(['"', '#', '\\']).unwrap_or(rest.len());
-        let target = &rest[..end];
+    for target in content::links::targets_in(shown) {
         addresses.push_str(target);
         addresses.push('=');
         addresses.push_str(links.get(target).map_or("", String::as_str));

@@ -68,6 +68,19 @@ pub fn in_value(
     found
 }
 
+/// Every internal link target (`exercises/cat-cow.md`) written anywhere in
+/// `text`, e.g. the debug text of an exercise: wherever Markdown may hold a
+/// link or a picture. May find more than the links a page shows, never fewer.
+pub fn targets_in(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let at = rest.find(PREFIX)?;
+        rest = &rest[at + PREFIX.len()..];
+        let end = rest.find(['"', '#', '\\']).unwrap_or(rest.len());
+        Some(&rest[..end])
+    })
+}
+
 fn each_link(blocks: &[Block], visit: &mut dyn FnMut(&str, usize)) {
     for block in blocks {
         match block {

@@ -144,8 +144,8 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
             )
         },
     );
-    // A new exercise.
-    step(
+    // A new exercise: its page and the listings, not every page.
+    let added = step(
         site,
         &mut session,
         &["content/exercises/wall-angel.md"],
@@ -156,6 +156,18 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         )
         .expect("write")
         },
+    );
+    assert!(
+        added
+            .rendered
+            .contains(&"exercises/wall-angel/index.html".to_string())
+    );
+    assert!(
+        !added
+            .rendered
+            .contains(&"exercises/bird-dog/index.html".to_string()),
+        "an unrelated exercise is not rendered again: {:?}",
+        added.rendered
     );
     // Renamed.
     step(
@@ -179,6 +191,36 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         &mut session,
         &["content/exercises/wall-slide.md"],
         |s| fs::remove_file(s.join("content/exercises/wall-slide.md")).expect("remove"),
+    );
+    // A program moves to a new address: the pages whose text links to it
+    // follow, the others stay.
+    let moved = step(
+        site,
+        &mut session,
+        &["content/programs/daily-upper-back-mobility.yaml"],
+        |s| {
+            let path = s.join("content/programs/daily-upper-back-mobility.yaml");
+            let text = fs::read_to_string(&path).expect("read");
+            fs::write(&path, format!("slug: daily-upper-back\n{text}")).expect("write");
+        },
+    );
+    for page in [
+        "programs/daily-upper-back/index.html",
+        "programs/full-upper-back-routine/index.html",
+        "about/index.html",
+    ] {
+        assert!(
+            moved.rendered.contains(&page.to_string()),
+            "{page} links to the moved program: {:?}",
+            moved.rendered
+        );
+    }
+    assert!(
+        !moved
+            .rendered
+            .contains(&"exercises/bird-dog/index.html".to_string()),
+        "{:?}",
+        moved.rendered
     );
     // A template: the pages made with it, and only those.
     let home = step(site, &mut session, &["templates/index.html"], |s| {
