@@ -82,6 +82,9 @@ pub enum Inline {
     FootnoteRef {
         label: String,
         number: usize,
+        /// 1 for the first reference to this footnote, 2 for the second...
+        /// (each needs its own element id).
+        occurrence: usize,
     },
     /// Raw inline HTML a site allowed in site.yaml.
     Html(String),
@@ -108,6 +111,7 @@ pub fn parse(source: &str, options: MarkdownOptions) -> Document {
         depth: 0,
         ids: HashMap::new(),
         footnotes: HashMap::new(),
+        references: HashMap::new(),
     };
     for (event, range) in events {
         builder.event(event, range.start);
@@ -193,6 +197,8 @@ struct Builder {
     depth: usize,
     ids: HashMap<String, usize>,
     footnotes: HashMap<String, usize>,
+    /// References made so far to each footnote, by label.
+    references: HashMap<String, usize>,
 }
 
 impl Builder {
@@ -206,9 +212,13 @@ impl Builder {
             Event::Html(html) | Event::InlineHtml(html) => self.html(&html),
             Event::FootnoteReference(label) => {
                 let number = self.footnote_number(&label);
+                let occurrence = self.references.entry(label.to_string()).or_default();
+                *occurrence += 1;
+                let occurrence = *occurrence;
                 self.inline(Inline::FootnoteRef {
                     label: label.into_string(),
                     number,
+                    occurrence,
                 });
             }
             Event::SoftBreak => self.inline(Inline::SoftBreak),
@@ -936,10 +946,17 @@ fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut
             }
             Inline::LineBreak => out.push_str("<br>\n"),
             Inline::SoftBreak => out.push('\n'),
-            Inline::FootnoteRef { number, .. } => {
+            Inline::FootnoteRef {
+                number, occurrence, ..
+            } => {
+                // The note's way back leads to the first reference.
+                let id = match occurrence {
+                    1 => format!("fnref-{number}"),
+                    n => format!("fnref-{number}-{n}"),
+                };
                 let _ = write!(
                     out,
-                    "<sup id=\"fnref-{number}\"><a href=\"#fn-{number}\" aria-label=\"Note {number}\">{number}</a></sup>"
+                    "<sup id=\"{id}\"><a href=\"#fn-{number}\" aria-label=\"Note {number}\">{number}</a></sup>"
                 );
             }
             Inline::Html(html) => out.push_str(html),
@@ -1111,5 +1128,16 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("id=\"fn-1\""), "{out}");
+    }
+
+    #[test]
+    fn a_footnote_referenced_twice_gives_each_reference_its_own_id() {
+        let out = html(
+            "Hold[^h] and breathe; hold[^h] again.\n\n[^h]: Five seconds.\n",
+            false,
+        );
+        assert_eq!(out.matches("id=\"fnref-1\"").count(), 1, "{out}");
+        assert_eq!(out.matches("id=\"fnref-1-2\"").count(), 1, "{out}");
+        assert_eq!(out.matches("href=\"#fn-1\"").count(), 2, "{out}");
     }
 }
