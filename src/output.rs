@@ -556,6 +556,8 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     exchange_by_rename(a, b)
 }
 
+/// `a` is the staging folder `.<name>.tmp-<pid>`, so `aside` is
+/// `.<name>.swap`, which [`remove_leftovers`] knows.
 fn exchange_by_rename(a: &Path, b: &Path) -> std::io::Result<()> {
     let aside = a.with_extension("swap");
     fs::rename(b, &aside)?;
@@ -587,6 +589,18 @@ fn remove_tree(folder: &Path) {
 
 /// Removes temporary folders left by builds that were killed.
 fn remove_leftovers(parent: &Path, name: &str) {
+    // Where folders cannot be exchanged in one step, the previous site waits
+    // as `.<name>.swap` between two renames: a build stopped there leaves it,
+    // with or without the new output in place.
+    let aside = parent.join(format!(".{name}.swap"));
+    if aside.is_dir() {
+        let out = parent.join(name);
+        if out.exists() {
+            remove_tree(&aside);
+        } else {
+            let _ = fs::rename(&aside, &out);
+        }
+    }
     let Ok(entries) = fs::read_dir(parent) else {
         return;
     };
@@ -609,4 +623,32 @@ fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Diagnostic {
     };
     Diagnostic::error(path, format!("{what}: {reason}"))
         .hint("the previous output was left as it was; free some space or fix the folder's permissions, then build again")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_left_aside_by_a_stopped_two_step_swap_is_recovered_or_removed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let staging = dir.path().join(".output.tmp-1");
+        assert_eq!(
+            staging.with_extension("swap"),
+            dir.path().join(".output.swap")
+        );
+        // Stopped after the first rename: the previous site is only aside.
+        fs::create_dir(dir.path().join(".output.swap")).expect("mkdir");
+        fs::write(dir.path().join(".output.swap/index.html"), "old").expect("write");
+        remove_leftovers(dir.path(), "output");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("output/index.html")).expect("restored"),
+            "old"
+        );
+        // Stopped after the second: the new site is in place.
+        fs::create_dir(dir.path().join(".output.swap")).expect("mkdir");
+        remove_leftovers(dir.path(), "output");
+        assert!(!dir.path().join(".output.swap").exists());
+        assert!(dir.path().join("output/index.html").is_file());
+    }
 }
