@@ -96,8 +96,8 @@ pub fn build(
     let loaded = Loaded::load(root, options)?;
     // Each file goes to the new output folder as soon as it is made.
     let staging = output::Staging::begin(out).map_err(|d| vec![d])?;
-    let mut report = loaded.render(options, &cache, &staging)?;
-    report.files = staging.finish().map_err(|d| vec![d])?;
+    let report = loaded.render(options, &cache, &staging)?;
+    staging.finish().map_err(|d| vec![d])?;
     cache.prune();
     Ok(report)
 }

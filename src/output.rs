@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diagnostics::Diagnostic;
 use crate::render::Artifact;
@@ -121,7 +121,6 @@ pub struct Staging {
     /// The first write that failed; later files are not written.
     failure: Mutex<Option<Diagnostic>>,
     failed: AtomicBool,
-    files: AtomicUsize,
     /// Permissions and owner of a file this build wrote (Unix): a cache
     /// entry is linked only if it has the same, since a link shares them.
     fresh: std::sync::OnceLock<(u32, u32)>,
@@ -177,14 +176,13 @@ impl Staging {
             dirs: Mutex::default(),
             failure: Mutex::default(),
             failed: AtomicBool::new(false),
-            files: AtomicUsize::new(0),
             fresh: std::sync::OnceLock::new(),
             finished: false,
         })
     }
 
-    /// Puts the new site in place of the old one; returns how many files it has.
-    pub fn finish(mut self) -> Result<usize, Diagnostic> {
+    /// Puts the new site in place of the old one.
+    pub fn finish(mut self) -> Result<(), Diagnostic> {
         if let Some(failure) = self.failure.lock().ok().and_then(|mut f| f.take()) {
             return Err(failure);
         }
@@ -200,7 +198,7 @@ impl Staging {
             remove_tree(&old);
             interrupt::forget(&old);
         }
-        Ok(self.files.load(Ordering::Relaxed))
+        Ok(())
     }
 
     /// The path of `relative` in the folder, its parent folders made.
@@ -265,13 +263,30 @@ impl Staging {
 
 impl Sink for Staging {
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
+        self.write(artifact, None)
+    }
+
+    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
+        self.write(artifact, Some(entry))
+    }
+}
+
+impl Staging {
+    /// Writes a file into the folder; `entry`, a cache entry with the same
+    /// bytes, is linked instead when it can be.
+    fn write(&self, artifact: Artifact, entry: Option<&Path>) -> Result<(), Diagnostic> {
         self.claims.claim(&artifact.path)?;
         let Ok(path) = self.prepare(&artifact.path) else {
             return Ok(());
         };
+        // A hard link costs no new file and no bytes written; across file
+        // systems (or where links are refused) the bytes are written.
+        let linked = entry.is_some_and(|e| self.linkable(e) && fs::hard_link(e, &path).is_ok());
+        if linked {
+            return Ok(());
+        }
         match fs::write(&path, &artifact.bytes) {
             Ok(()) => {
-                self.files.fetch_add(1, Ordering::Relaxed);
                 #[cfg(unix)]
                 if self.fresh.get().is_none()
                     && let Ok(meta) = fs::metadata(&path)
@@ -284,34 +299,12 @@ impl Sink for Staging {
         }
         Ok(())
     }
-
-    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
-        self.claims.claim(&artifact.path)?;
-        let Ok(path) = self.prepare(&artifact.path) else {
-            return Ok(());
-        };
-        // A hard link costs no new file and no bytes written; across file
-        // systems (or where links are refused) the bytes are written.
-        let linked = self.linkable(entry) && fs::hard_link(entry, &path).is_ok();
-        let written = if linked {
-            Ok(())
-        } else {
-            fs::write(&path, &artifact.bytes)
-        };
-        match written {
-            Ok(()) => {
-                self.files.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e) => self.fail(io_error(&path, "cannot write", &e)),
-        }
-        Ok(())
-    }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
-            let _ = fs::remove_dir_all(&self.folder);
+            remove_tree(&self.folder);
             interrupt::forget(&self.folder);
         }
     }
