@@ -32,7 +32,7 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{Site, Taxonomy};
 use crate::render::Artifact;
 use crate::render::html::PageKey;
-use crate::render::views::TermCounts;
+use crate::render::views::{self, TermCounts};
 use crate::{BuildOptions, Look};
 
 /// A site being served: its sources, its last good build, and what changed since.
@@ -322,12 +322,12 @@ impl Build {
             .site
             .programs
             .iter()
-            .map(|p| format!("handouts/{}.pdf", p.slug))
+            .map(|p| views::program_handout_path(&p.slug))
             .chain(
                 self.site
                     .exercises
                     .iter()
-                    .map(|e| format!("handouts/exercises/{}.pdf", e.slug)),
+                    .map(|e| views::exercise_handout_path(&e.slug)),
             );
         let mut artifacts: Vec<Artifact> = self
             .files

@@ -361,6 +361,16 @@ pub fn program_url(slug: &str) -> String {
     format!("programs/{slug}/")
 }
 
+/// Where an exercise's one-exercise sheet is, in the output.
+pub fn exercise_handout_path(slug: &str) -> String {
+    format!("handouts/exercises/{slug}.pdf")
+}
+
+/// Where a program's handout is, in the output.
+pub fn program_handout_path(slug: &str) -> String {
+    format!("handouts/{slug}.pdf")
+}
+
 pub fn term_url(taxonomy: Taxonomy, term: &str) -> String {
     format!("{}/{term}/", taxonomy.slug())
 }
@@ -508,7 +518,7 @@ pub fn exercise_view(
             })
             .collect(),
         updated: exercise.updated.clone(),
-        handout_url: handouts.then(|| format!("handouts/exercises/{}.pdf", exercise.slug)),
+        handout_url: handouts.then(|| exercise_handout_path(&exercise.slug)),
     }
 }
 
@@ -549,7 +559,7 @@ pub fn program_view(site: &Site, program: &Program, handouts: bool, root: &str) 
             })
             .collect(),
         updated: program.updated.clone(),
-        handout_url: handouts.then(|| format!("handouts/{}.pdf", program.slug)),
+        handout_url: handouts.then(|| program_handout_path(&program.slug)),
     }
 }
 
