@@ -12,13 +12,16 @@
 //! itself, byte for byte, so that a build can hard-link it into the output
 //! instead of writing it again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
+
+use crate::model::{Exercise, Program, Site};
+use crate::render::pdf::HandoutOptions;
 
 /// The cache folder, relative to the site folder.
 pub const FOLDER: &str = ".movepress-cache/handouts";
@@ -42,6 +45,102 @@ pub struct Handout {
     pub entry: Option<PathBuf>,
     /// Whether it came from the cache.
     pub cached: bool,
+}
+
+/// The keys of a site's handouts, from everything each shows: site.yaml and
+/// the handout options, the logo, the program or exercise, each exercise's
+/// pictures' bytes, and the addresses its internal links lead to (only
+/// those: adding an exercise makes no other handout again).
+pub struct Keys<'a> {
+    site: &'a Site,
+    /// site.yaml and the options, hashed once.
+    shared: Vec<u8>,
+    logo: Vec<u8>,
+    /// Exercise slug -> everything its sheet shows, hashed once, though
+    /// programs show it again.
+    exercises: HashMap<&'a str, Vec<u8>>,
+}
+
+impl<'a> Keys<'a> {
+    pub fn new(site: &'a Site, options: &HandoutOptions) -> Keys<'a> {
+        use rayon::prelude::*;
+        let shared = Sha256::digest(format!("{:?}\n{options:?}", site.config)).to_vec();
+        let read = |file: &str| fs::read(site.root.join("static").join(file)).unwrap_or_default();
+        let logo = site
+            .config
+            .clinic
+            .logo
+            .as_deref()
+            .map(read)
+            .unwrap_or_default();
+        // Each picture once: many exercises may show one.
+        let sources: BTreeSet<&str> = site
+            .exercises
+            .iter()
+            .flat_map(|e| e.images.iter().map(|i| i.src.as_str()))
+            .collect();
+        let pictures: HashMap<&str, Vec<u8>> = sources
+            .into_par_iter()
+            .map(|src| (src, Sha256::digest(read(src)).to_vec()))
+            .collect();
+        let exercises = site
+            .exercises
+            .par_iter()
+            .map(|exercise| {
+                let shown = format!("{exercise:?}");
+                let mut hash = Sha256::new();
+                hash.update(shown.as_bytes());
+                hash.update(link_addresses(&shown, &site.links).as_bytes());
+                for image in &exercise.images {
+                    hash.update(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
+                }
+                (exercise.slug.as_str(), hash.finalize().to_vec())
+            })
+            .collect();
+        Keys {
+            site,
+            shared,
+            logo,
+            exercises,
+        }
+    }
+
+    /// The key of a program's handout.
+    pub fn program(&self, program: &Program) -> Key {
+        let shown = format!("{program:?}");
+        let steps = program.exercises.iter().map(|step| step.exercise.as_str());
+        self.key(&shown, steps)
+    }
+
+    /// The key of an exercise's sheet.
+    pub fn exercise(&self, exercise: &Exercise) -> Key {
+        self.key("exercise", std::iter::once(exercise.slug.as_str()))
+    }
+
+    fn key<'s>(&self, shown: &str, exercises: impl Iterator<Item = &'s str>) -> Key {
+        let mut key = Key::new();
+        key.add(&self.shared)
+            .add(&self.logo)
+            .add(shown.as_bytes())
+            .add(link_addresses(shown, &self.site.links).as_bytes());
+        for slug in exercises {
+            key.add(self.exercises.get(slug).map_or(&[][..], |s| s));
+        }
+        key
+    }
+}
+
+/// The addresses that the internal links (`@/exercises/cat-cow.md`) in
+/// `shown`, the debug text of what a handout shows, lead to: one line each.
+fn link_addresses(shown: &str, links: &BTreeMap<String, String>) -> String {
+    let mut addresses = String::new();
+    for target in crate::content::links::targets_in(shown) {
+        addresses.push_str(target);
+        addresses.push('=');
+        addresses.push_str(links.get(target).map_or("", String::as_str));
+        addresses.push('\n');
+    }
+    addresses
 }
 
 /// Builds an entry's name from everything a handout shows.

@@ -278,64 +278,8 @@ pub fn handouts(
         let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         progress.report("handouts", done, total);
     };
-    use std::collections::HashMap;
     let options = render::pdf::HandoutOptions::from_site(site).with_look(look);
-
-    // What every handout shows, and each picture once. Of the site's
-    // address table, each handout shows only the addresses its own links
-    // lead to (below): adding an exercise does not make every handout again.
-    let shared = format!("{:?}\n{:?}", site.config, options);
-    let shared = <sha2::Sha256 as sha2::Digest>::digest(shared.as_bytes());
-    let logo = site
-        .config
-        .clinic
-        .logo
-        .as_ref()
-        .and_then(|l| std::fs::read(site.root.join("static").join(l)).ok())
-        .unwrap_or_default();
-    let sources: std::collections::BTreeSet<&str> = site
-        .exercises
-        .iter()
-        .flat_map(|e| e.images.iter().map(|i| i.src.as_str()))
-        .collect();
-    let pictures: HashMap<&str, Vec<u8>> = sources
-        .into_par_iter()
-        .map(|src| {
-            let bytes = std::fs::read(site.root.join("static").join(src)).unwrap_or_default();
-            (src, <sha2::Sha256 as sha2::Digest>::digest(&bytes).to_vec())
-        })
-        .collect();
-    // Everything an exercise shows, with its pictures' bytes: hashed once,
-    // though programs show it again.
-    let shown: HashMap<&str, Vec<u8>> = site
-        .exercises
-        .par_iter()
-        .map(|exercise| {
-            let mut hash = <sha2::Sha256 as sha2::Digest>::new();
-            let shown = format!("{exercise:?}");
-            sha2::Digest::update(&mut hash, shown.as_bytes());
-            sha2::Digest::update(&mut hash, link_addresses(&shown, &site.links).as_bytes());
-            for image in &exercise.images {
-                let picture = pictures.get(image.src.as_str()).map_or(&[][..], |p| p);
-                sha2::Digest::update(&mut hash, picture);
-            }
-            (
-                exercise.slug.as_str(),
-                sha2::Digest::finalize(hash).to_vec(),
-            )
-        })
-        .collect();
-    let key = |exercises: &[&model::Exercise], what: &str| {
-        let mut key = handout_cache::Key::new();
-        key.add(&shared)
-            .add(&logo)
-            .add(what.as_bytes())
-            .add(link_addresses(what, &site.links).as_bytes());
-        for exercise in exercises {
-            key.add(shown.get(exercise.slug.as_str()).map_or(&[][..], |s| s));
-        }
-        key
-    };
+    let keys = handout_cache::Keys::new(site, &options);
 
     /// One handout to make.
     enum Sheet<'a> {
@@ -352,20 +296,13 @@ pub fn handouts(
         .par_iter()
         .map(|sheet| {
             let (path, key) = match sheet {
-                Sheet::Program(p) => {
-                    let exercises: Vec<&model::Exercise> = p
-                        .exercises
-                        .iter()
-                        .filter_map(|step| site.exercise(&step.exercise))
-                        .collect();
-                    (
-                        format!("handouts/{}.pdf", p.slug),
-                        key(&exercises, &format!("{p:?}")),
-                    )
-                }
+                Sheet::Program(p) => (
+                    render::views::program_handout_path(&p.slug),
+                    keys.program(p),
+                ),
                 Sheet::Exercise(e) => (
-                    format!("handouts/exercises/{}.pdf", e.slug),
-                    key(&[e], "exercise"),
+                    render::views::exercise_handout_path(&e.slug),
+                    keys.exercise(e),
                 ),
             };
             let make = || match sheet {
@@ -398,19 +335,6 @@ pub fn handouts(
         errors.dedup();
         Err(errors)
     }
-}
-
-/// The addresses that the internal links (`@/exercises/cat-cow.md`) in
-/// `shown`, the debug text of what a handout shows, lead to: one line each.
-fn link_addresses(shown: &str, links: &std::collections::BTreeMap<String, String>) -> String {
-    let mut addresses = String::new();
-    for target in content::links::targets_in(shown) {
-        addresses.push_str(target);
-        addresses.push('=');
-        addresses.push_str(links.get(target).map_or("", String::as_str));
-        addresses.push('\n');
-    }
-    addresses
 }
 
 /// The theme's static files, then the site's (which win), under `static/`.
