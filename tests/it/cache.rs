@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{build_ok, example_site, movepress, snapshot_tree, stderr};
+use crate::support::{WALL_ANGEL, build_ok, example_site, movepress, snapshot_tree, stderr};
 
 const CACHE: &str = ".movepress-cache/handouts";
 
@@ -129,13 +129,7 @@ fn a_new_address_remakes_only_the_handouts_that_link_to_it() {
     build_ok(site);
 
     // A new exercise: every handout stays as it was.
-    fs::write(
-        site.join("content/exercises/wall-angel.md"),
-        "---\ntitle: Wall angel\nsummary: Slide your arms up a wall.\nregions: [upper-back]\n\
-         position: standing\ndifficulty: beginner\ndosage:\n  reps: 8\n---\n\
-         Stand with your back to a wall.\n",
-    )
-    .expect("write");
+    fs::write(site.join("content/exercises/wall-angel.md"), WALL_ANGEL).expect("write");
     let added = summary(site);
     assert!(
         added.contains("23 handouts (22 from the cache)"),

@@ -8,7 +8,7 @@ use std::path::Path;
 use movepress::BuildOptions;
 use movepress::incremental::{Rebuilt, Session};
 
-use crate::support::example_site;
+use crate::support::{WALL_ANGEL, example_site};
 
 /// Applies `edit` to the site, tells the session which files it touched,
 /// rebuilds, and checks the result against a clean build of the same files.
@@ -39,6 +39,24 @@ fn step(site: &Path, session: &mut Session, touched: &[&str], edit: impl FnOnce(
     rebuilt
 }
 
+/// Asserts that the rebuild rendered each of `again` and none of `not`.
+fn assert_rendered(rebuilt: &Rebuilt, again: &[&str], not: &[&str]) {
+    for page in again {
+        assert!(
+            rebuilt.rendered.iter().any(|p| p == page),
+            "{page} not rendered again: {:?}",
+            rebuilt.rendered
+        );
+    }
+    for page in not {
+        assert!(
+            !rebuilt.rendered.iter().any(|p| p == page),
+            "{page} rendered for nothing: {:?}",
+            rebuilt.rendered
+        );
+    }
+}
+
 fn replace(site: &Path, file: &str, from: &str, to: &str) {
     let path = site.join(file);
     let text = fs::read_to_string(&path).expect("read");
@@ -65,29 +83,21 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         )
     });
     assert!(!body.everything);
-    for page in [
-        "exercises/cat-cow/index.html",
-        "programs/gentle-stretching/index.html",
-    ] {
-        assert!(
-            body.rendered.contains(&page.to_string()),
-            "{page} not rendered again: {:?}",
-            body.rendered
-        );
-    }
     // The text is not on cards: listings and term pages stay.
-    for page in [
-        "exercises/locust-pose/index.html",
-        "programs/desk-worker-reset/index.html",
-        "about/index.html",
-        "exercises/index.html",
-        "position/quadruped/index.html",
-    ] {
-        assert!(
-            !body.rendered.contains(&page.to_string()),
-            "{page} rendered for nothing"
-        );
-    }
+    assert_rendered(
+        &body,
+        &[
+            "exercises/cat-cow/index.html",
+            "programs/gentle-stretching/index.html",
+        ],
+        &[
+            "exercises/locust-pose/index.html",
+            "programs/desk-worker-reset/index.html",
+            "about/index.html",
+            "exercises/index.html",
+            "position/quadruped/index.html",
+        ],
+    );
     assert!(
         body.rendered.len() < first.rendered.len() / 2,
         "{} of {} pages",
@@ -114,21 +124,14 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
             "title: Cat and cow",
         )
     });
-    for page in [
-        "exercises/index.html",
-        "position/quadruped/index.html",
-        "exercises/bear-rolls/index.html",
-    ] {
-        assert!(
-            title.rendered.contains(&page.to_string()),
-            "{page} not rendered again: {:?}",
-            title.rendered
-        );
-    }
-    assert!(
-        !title
-            .rendered
-            .contains(&"exercises/locust-pose/index.html".to_string())
+    assert_rendered(
+        &title,
+        &[
+            "exercises/index.html",
+            "position/quadruped/index.html",
+            "exercises/bear-rolls/index.html",
+        ],
+        &["exercises/locust-pose/index.html"],
     );
     // A program: another exercise added.
     step(
@@ -149,25 +152,12 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         site,
         &mut session,
         &["content/exercises/wall-angel.md"],
-        |s| {
-            fs::write(
-            s.join("content/exercises/wall-angel.md"),
-            "---\ntitle: Wall angel\nsummary: Slide your arms up a wall.\nregions: [upper-back]\nposition: standing\ndifficulty: beginner\ndosage:\n  reps: 8\n---\nStand with your back to a wall.\n",
-        )
-        .expect("write")
-        },
+        |s| fs::write(s.join("content/exercises/wall-angel.md"), WALL_ANGEL).expect("write"),
     );
-    assert!(
-        added
-            .rendered
-            .contains(&"exercises/wall-angel/index.html".to_string())
-    );
-    assert!(
-        !added
-            .rendered
-            .contains(&"exercises/bird-dog/index.html".to_string()),
-        "an unrelated exercise is not rendered again: {:?}",
-        added.rendered
+    assert_rendered(
+        &added,
+        &["exercises/wall-angel/index.html"],
+        &["exercises/bird-dog/index.html"],
     );
     // Renamed.
     step(
@@ -204,23 +194,14 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
             fs::write(&path, format!("slug: daily-upper-back\n{text}")).expect("write");
         },
     );
-    for page in [
-        "programs/daily-upper-back/index.html",
-        "programs/full-upper-back-routine/index.html",
-        "about/index.html",
-    ] {
-        assert!(
-            moved.rendered.contains(&page.to_string()),
-            "{page} links to the moved program: {:?}",
-            moved.rendered
-        );
-    }
-    assert!(
-        !moved
-            .rendered
-            .contains(&"exercises/bird-dog/index.html".to_string()),
-        "{:?}",
-        moved.rendered
+    assert_rendered(
+        &moved,
+        &[
+            "programs/daily-upper-back/index.html",
+            "programs/full-upper-back-routine/index.html",
+            "about/index.html",
+        ],
+        &["exercises/bird-dog/index.html"],
     );
     // A template: the pages made with it, and only those.
     let home = step(site, &mut session, &["templates/index.html"], |s| {

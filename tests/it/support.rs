@@ -30,6 +30,11 @@ pub fn example_site() -> tempfile::TempDir {
     dir
 }
 
+/// An exercise the example site does not have, for tests that add one.
+pub const WALL_ANGEL: &str = "---\ntitle: Wall angel\nsummary: Slide your arms up a wall.\n\
+    regions: [upper-back]\nposition: standing\ndifficulty: beginner\ndosage:\n  reps: 8\n---\n\
+    Stand with your back to a wall.\n";
+
 /// Copies `overlay`'s files over the site in `dir` (for tests/fixtures/invalid/<case>).
 pub fn overlay(dir: &Path, overlay: &str) {
     copy_tree(&repo().join("tests/fixtures").join(overlay), dir);
