@@ -161,7 +161,7 @@ type Assembled = HashMap<usize, (Arc<exercise::ParsedExercise>, Arc<Exercise>)>;
 type Parse<T> = Result<Arc<T>, Vec<Diagnostic>>;
 
 /// File -> the text it was parsed from and the result.
-type Parses<T> = HashMap<PathBuf, (Arc<str>, Result<Arc<T>, Vec<Diagnostic>>)>;
+type Parses<T> = HashMap<PathBuf, (Arc<str>, Parse<T>)>;
 
 /// Image path in static/ -> whether it may be used, and its size.
 type ImageChecks = Mutex<HashMap<String, Result<Option<(u32, u32)>, StaticPathProblem>>>;

@@ -661,14 +661,8 @@ mod tests {
     #[test]
     fn every_page_key_names_the_template_its_page_is_made_with() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let sources = crate::content::Sources::read(root);
-        let (site, _) = crate::load_site(
-            root,
-            &sources,
-            &crate::BuildOptions::default(),
-            &mut crate::content::ParseCache::default(),
-        )
-        .expect("the example site loads");
+        let (site, _) = crate::content::load(root, crate::content::LoadOptions::default())
+            .expect("the example site loads");
         let counts = TermCounts::new(&site);
         let jobs = jobs(&site, &counts);
         assert!(jobs.len() > 50);

@@ -624,46 +624,35 @@ mod tests {
 
     #[test]
     fn a_template_hash_follows_what_the_template_uses() {
-        let theme = |card: &str, footer: &str, components: &str| -> BTreeMap<String, String> {
-            [
+        // The templates' hashes with one template's text changed.
+        let hashes = |changed: &str| {
+            let sources: BTreeMap<String, String> = [
                 ("base.html", "<main>{% block main %}{% endblock main %}</main>{% include \"footer.html\" %}"),
-                ("footer.html", footer),
-                ("card.html", card),
-                ("components.html", components),
+                ("footer.html", "footer"),
+                ("card.html", "card"),
+                ("components.html", "{% component Note() %}n{% endcomponent %}"),
                 ("term.html", "{% extends \"base.html\" %}{% block main %}{% include \"card.html\" %}{% endblock main %}"),
                 ("page.html", "{% extends \"base.html\" %}{% block main %}{{ <Note/> }}{% endblock main %}"),
             ]
             .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+            .map(|(name, text)| {
+                let text = if name == changed { format!("{text} 2") } else { text.to_string() };
+                (name.to_string(), text)
+            })
+            .collect();
+            super::template_hashes(&sources)
         };
-        let first = super::template_hashes(&theme(
-            "card",
-            "footer",
-            "{% component Note() %}n{% endcomponent %}",
-        ));
+        let first = hashes("");
         // The card: term pages only.
-        let card = super::template_hashes(&theme(
-            "card 2",
-            "footer",
-            "{% component Note() %}n{% endcomponent %}",
-        ));
+        let card = hashes("card.html");
         assert_ne!(first["term.html"], card["term.html"]);
         assert_eq!(first["page.html"], card["page.html"]);
         // The footer, in base.html: both.
-        let footer = super::template_hashes(&theme(
-            "card",
-            "footer 2",
-            "{% component Note() %}n{% endcomponent %}",
-        ));
+        let footer = hashes("footer.html");
         assert_ne!(first["term.html"], footer["term.html"]);
         assert_ne!(first["page.html"], footer["page.html"]);
         // A component, callable from any template without a tag naming it: all.
-        let note = super::template_hashes(&theme(
-            "card",
-            "footer",
-            "{% component Note() %}n 2{% endcomponent %}",
-        ));
+        let note = hashes("components.html");
         assert_ne!(first["page.html"], note["page.html"]);
         assert_ne!(first["term.html"], note["term.html"]);
     }
