@@ -130,8 +130,10 @@ struct Loaded {
 impl Loaded {
     fn load(root: &Path, options: &BuildOptions) -> Result<Loaded, Vec<Diagnostic>> {
         let sources = content::Sources::read(root);
-        let (site, warnings) =
-            load_site(root, &sources, options, &mut content::ParseCache::default())?;
+        let mut parses = content::ParseCache::default();
+        let (site, warnings) = load_site(root, &sources, options, &mut parses)?;
+        // The texts and parses are not needed any more; freeing them can wait.
+        std::thread::spawn(move || drop((sources, parses)));
         let look = Look::load(root, &site)?;
         Ok(Loaded {
             site,
@@ -157,18 +159,27 @@ impl Loaded {
                 },
             warnings,
         } = self;
-        options.progress.report("pages", 0, 1);
-        let pages = render::html::render(&site, &theme, &html, sink);
-        options.progress.report("pages", 1, 1);
-        let handouts = handouts(&site, &theme.handout, cache, &options.progress, sink);
+        // Pages, handouts and the other files are made side by side: each
+        // keeps both cores busy while the other waits on the disk.
+        let (pages, (handouts, metas)) = rayon::join(
+            || render::html::render(&site, &theme, &html, sink),
+            || {
+                rayon::join(
+                    || handouts(&site, &theme.handout, cache, &options.progress, sink),
+                    || meta_files(&site),
+                )
+            },
+        );
         let mut errors = Vec::new();
         let mut files = 0;
-        for file in meta_files(&site).into_iter().chain(statics) {
+        for file in metas.into_iter().chain(statics) {
             files += 1;
             if let Err(e) = sink.put(file) {
                 errors.push(e);
             }
         }
+        // Freeing thousands of exercises takes a while and nothing waits for it.
+        std::thread::spawn(move || drop((site, theme)));
         let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
             (Ok(pages), Ok(handouts)) if errors.is_empty() => (pages, handouts),
             (pages, handouts) => {

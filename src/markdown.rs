@@ -9,9 +9,11 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Par
 use serde::Serialize;
 
 /// A parsed Markdown text.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
-    pub blocks: Vec<Block>,
+    /// Shared: a site copies its exercises (to add picture sizes, to keep
+    /// them between rebuilds), and a copy of the text is only a count.
+    pub blocks: std::sync::Arc<[Block]>,
 }
 
 /// A block-level element.
@@ -529,7 +531,9 @@ impl Builder {
                 // A site keeps every document for the whole build: return
                 // the room the lists and texts grew into while parsing.
                 compact_blocks(&mut blocks);
-                Document { blocks }
+                Document {
+                    blocks: blocks.into(),
+                }
             }
             _ => Document::default(),
         }
@@ -639,15 +643,23 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
 impl Document {
     /// All the text of the document, for the search index and word counts.
     pub fn plain_text(&self) -> String {
-        let mut out = String::new();
-        push_blocks_plain(&self.blocks, &mut out);
-        out.trim().to_string()
+        blocks_plain_text(&self.blocks)
     }
 
     /// The items of the first ordered list: an exercise's steps.
     pub fn steps(&self) -> Option<&[Vec<Block>]> {
         find_ordered_list(&self.blocks)
     }
+}
+
+/// All the text of these blocks (a part of a document, e.g. one step).
+pub fn blocks_plain_text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    push_blocks_plain(blocks, &mut out);
+    out.truncate(out.trim_end().len());
+    let start = out.len() - out.trim_start().len();
+    out.drain(..start);
+    out
 }
 
 fn find_ordered_list(blocks: &[Block]) -> Option<&[Vec<Block>]> {
@@ -768,7 +780,7 @@ fn has_raw_html(blocks: &[Block]) -> bool {
 fn render_html(document: &Document, rewrite: &dyn Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(1024);
     let mut footnotes = Vec::new();
-    for block in &document.blocks {
+    for block in document.blocks.iter() {
         if let Block::Footnote { .. } = block {
             footnotes.push(block);
         } else {

@@ -432,68 +432,64 @@ fn assemble(
             .hint(hint)
     };
 
-    let mut out_exercises: Vec<Arc<Exercise>> = Vec::new();
-    let mut kept = HashMap::with_capacity(published.len());
-    for &(_, parsed) in &in_order {
-        let file = &parsed.exercise.source;
-        for r in &parsed.related {
-            if !published.contains_key(r.slug.as_str()) && !broken.contains(&r.slug) {
-                let source = source_of(file);
-                diagnostics.push(missing_exercise(file, r, &source, "the related exercise"));
-            }
-        }
-        let mut sizes = Vec::with_capacity(parsed.images.len());
-        for r in &parsed.images {
-            let checked = images
-                .lock()
-                .ok()
-                .and_then(|images| images.get(&r.src).copied());
-            let checked = checked.unwrap_or_else(|| {
-                let checked = check_static_path(root, &r.src)
-                    .map(|()| crate::images::dimensions(&root.join("static").join(&r.src)));
-                if let Ok(mut images) = images.lock() {
-                    images.insert(r.src.clone(), checked);
+    // Each exercise checked and completed in parallel (a site may have
+    // thousands), then collected in the site's order.
+    let previous = &*assembled;
+    let checked: Vec<(Vec<Diagnostic>, Arc<Exercise>)> = in_order
+        .par_iter()
+        .map(|&(_, parsed)| {
+            let mut problems = Vec::new();
+            let file = &parsed.exercise.source;
+            let source = || read_text(root, file).unwrap_or_default();
+            for r in &parsed.related {
+                if !published.contains_key(r.slug.as_str()) && !broken.contains(&r.slug) {
+                    problems.push(missing_exercise(file, r, &source(), "the related exercise"));
                 }
-                checked
-            });
-            match checked {
-                Err(problem) => {
-                    let source = source_of(file);
-                    diagnostics.push(
+            }
+            let mut sizes = Vec::with_capacity(parsed.images.len());
+            for r in &parsed.images {
+                match check_image(root, images, &r.src) {
+                    Err(problem) => problems.push(
                         Diagnostic::error(file, problem.message(&r.src))
-                            .at(&source, r.line, r.column)
+                            .at(&source(), r.line, r.column)
                             .width(r.src.chars().count())
                             .hint(problem.hint()),
-                    );
+                    ),
+                    Ok(size) => sizes.push(size),
                 }
-                Ok(size) => sizes.push(size),
             }
-        }
-        // The same file with the same pictures: the same exercise as last time.
-        let same = assembled
-            .get(&parsed_address(parsed))
-            .filter(|(before, exercise)| {
-                Arc::ptr_eq(before, parsed)
-                    && exercise.images.len() == sizes.len()
-                    && exercise
-                        .images
-                        .iter()
-                        .zip(&sizes)
-                        .all(|(image, size)| image.width.zip(image.height) == *size)
-            });
-        let exercise = match same {
-            Some((_, exercise)) => exercise.clone(),
-            None => {
-                let mut exercise = parsed.exercise.clone();
-                for (image, size) in exercise.images.iter_mut().zip(&sizes) {
-                    if let Some((w, h)) = size {
-                        image.width = Some(*w);
-                        image.height = Some(*h);
+            // The same file with the same pictures: the same exercise as last time.
+            let same = previous
+                .get(&parsed_address(parsed))
+                .filter(|(before, exercise)| {
+                    Arc::ptr_eq(before, parsed)
+                        && exercise.images.len() == sizes.len()
+                        && exercise
+                            .images
+                            .iter()
+                            .zip(&sizes)
+                            .all(|(image, size)| image.width.zip(image.height) == *size)
+                });
+            let exercise = match same {
+                Some((_, exercise)) => exercise.clone(),
+                None => {
+                    let mut exercise = parsed.exercise.clone();
+                    for (image, size) in exercise.images.iter_mut().zip(&sizes) {
+                        if let Some((w, h)) = size {
+                            image.width = Some(*w);
+                            image.height = Some(*h);
+                        }
                     }
+                    Arc::new(exercise)
                 }
-                Arc::new(exercise)
-            }
-        };
+            };
+            (problems, exercise)
+        })
+        .collect();
+    let mut out_exercises: Vec<Arc<Exercise>> = Vec::with_capacity(checked.len());
+    let mut kept = HashMap::with_capacity(checked.len());
+    for (&(_, parsed), (problems, exercise)) in in_order.iter().zip(checked) {
+        diagnostics.extend(problems);
         kept.insert(
             parsed_address(parsed),
             (Arc::clone(parsed), exercise.clone()),
@@ -622,6 +618,27 @@ fn assemble(
 
 fn parsed_address(parsed: &Arc<exercise::ParsedExercise>) -> usize {
     Arc::as_ptr(parsed) as usize
+}
+
+/// Whether a picture can be shown, and its size if it could be read: checked
+/// once per picture, however many exercises show it.
+fn check_image(
+    root: &Path,
+    images: &ImageChecks,
+    src: &str,
+) -> Result<Option<(u32, u32)>, StaticPathProblem> {
+    let checked = images
+        .lock()
+        .ok()
+        .and_then(|images| images.get(src).copied());
+    checked.unwrap_or_else(|| {
+        let checked = check_static_path(root, src)
+            .map(|()| crate::images::dimensions(&root.join("static").join(src)));
+        if let Ok(mut images) = images.lock() {
+            images.insert(src.to_string(), checked);
+        }
+        checked
+    })
 }
 
 /// A source file as internal links name it: its path under content/.

@@ -9,7 +9,7 @@ use crate::markdown;
 use crate::model::{Site, Taxonomy};
 use crate::output::Sink;
 use crate::render::Artifact;
-use crate::render::theme::{Theme, context};
+use crate::render::theme::Theme;
 use crate::render::views::{self, PageMeta, TermCounts};
 
 /// Options that change what pages link to.
@@ -137,7 +137,7 @@ fn render_pages<T: Send>(
     wanted: impl Fn(&PageKey) -> bool + Sync,
     keep: impl Fn(PageKey, Artifact) -> Result<Option<T>, Diagnostic> + Sync,
 ) -> Result<(Vec<PageKey>, Vec<T>), Vec<Diagnostic>> {
-    let site_view = views::site_view(site);
+    let prepared = Prepared::new(site, counts, options);
     let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
         .into_iter()
         .map(|job| (job.key(site), job))
@@ -147,7 +147,7 @@ fn render_pages<T: Send>(
         .into_par_iter()
         .filter(|(key, _)| wanted(key))
         .map(|(key, job)| {
-            let artifact = render_job(site, theme, &site_view, counts, &job, options)?;
+            let artifact = render_job(site, theme, &prepared, counts, &job, options)?;
             keep(key, artifact).map_err(Failure::Template)
         })
         .collect();
@@ -355,19 +355,80 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
     jobs
 }
 
-#[derive(Serialize)]
-struct Shared<'a> {
-    site: &'a views::SiteView,
-    page: PageMeta,
-    /// Prefix that leads from this page to the site root (`../../`).
-    root: String,
-    assets: &'a std::collections::BTreeMap<String, views::Asset>,
+/// What the pages of one render share, made once.
+struct Prepared<'a> {
+    /// Template data: `site`.
+    site: tera::value::Value,
+    /// Template data: `assets`.
+    assets: tera::value::Value,
+    cards: Cards<'a>,
+    programs_of: views::ProgramsOf<'a>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(site: &'a Site, counts: &'a TermCounts, options: &HtmlOptions) -> Self {
+        Prepared {
+            site: value(&views::site_view(site)),
+            assets: value(&options.assets),
+            cards: Cards::new(site, counts),
+            programs_of: views::ProgramsOf::new(site),
+        }
+    }
+}
+
+/// Each exercise's card as template data, made on first use and then
+/// shared: the listings show every card several times (library, one list per
+/// term), and copying a made card is only a reference count.
+struct Cards<'a> {
+    site: &'a Site,
+    counts: &'a TermCounts,
+    /// By position in `site.exercises`.
+    made: Vec<std::sync::OnceLock<tera::value::Value>>,
+    /// All cards in title order.
+    library: std::sync::OnceLock<tera::value::Value>,
+}
+
+impl<'a> Cards<'a> {
+    fn new(site: &'a Site, counts: &'a TermCounts) -> Self {
+        Cards {
+            site,
+            counts,
+            made: site.exercises.iter().map(|_| Default::default()).collect(),
+            library: Default::default(),
+        }
+    }
+
+    /// The cards of these exercises (positions in `site.exercises`), in order.
+    fn list(&self, exercises: &[usize]) -> tera::value::Value {
+        let cards: Vec<tera::value::Value> = exercises
+            .iter()
+            .map(|&i| {
+                self.made[i]
+                    .get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
+                    .clone()
+            })
+            .collect();
+        tera::value::Value::from(cards)
+    }
+
+    /// Every card, in title order.
+    fn library(&self) -> tera::value::Value {
+        self.library
+            .get_or_init(|| self.list(&self.counts.by_title))
+            .clone()
+    }
+}
+
+/// Template data from a view. Views are plain structs of strings, numbers
+/// and lists: this cannot fail.
+fn value(view: &impl Serialize) -> tera::value::Value {
+    tera::value::Value::try_from_serializable(view).unwrap_or(tera::value::Value::none())
 }
 
 fn render_job(
     site: &Site,
     theme: &Theme,
-    site_view: &views::SiteView,
+    prepared: &Prepared,
     counts: &TermCounts,
     job: &Job,
     options: &HtmlOptions,
@@ -377,43 +438,43 @@ fn render_job(
         Data::NotFound => base_path(&site.config.base_url),
         _ => "../".repeat(job.url.matches('/').count()),
     };
-    let shared = Shared {
-        site: site_view,
-        page: PageMeta {
-            title: job.title.clone(),
-            description: job.description.clone(),
-            url: job.url.clone(),
-            permalink: format!("{}{}", site.config.base_url, job.url),
-            kind: job.kind,
-            og_type: match job.data {
-                Data::Exercise(_) | Data::Program(_) => "article",
-                _ => "website",
-            },
-            image: match job.data {
-                Data::Exercise(i) => site.exercises[i]
-                    .images
-                    .first()
-                    .map(|image| format!("{}static/{}", site.config.base_url, image.src)),
-                _ => None,
-            },
-            json_ld: match job.data {
-                Data::Exercise(i) => Some(views::exercise_json_ld(site, &site.exercises[i])),
-                Data::Program(i) => Some(views::program_json_ld(site, &site.programs[i])),
-                _ => None,
-            },
+    let page = PageMeta {
+        title: job.title.clone(),
+        description: job.description.clone(),
+        url: job.url.clone(),
+        permalink: format!("{}{}", site.config.base_url, job.url),
+        kind: job.kind,
+        og_type: match job.data {
+            Data::Exercise(_) | Data::Program(_) => "article",
+            _ => "website",
         },
-        root,
-        assets: &options.assets,
+        image: match job.data {
+            Data::Exercise(i) => site.exercises[i]
+                .images
+                .first()
+                .map(|image| format!("{}static/{}", site.config.base_url, image.src)),
+            _ => None,
+        },
+        json_ld: match job.data {
+            Data::Exercise(i) => Some(views::exercise_json_ld(site, &site.exercises[i])),
+            Data::Program(i) => Some(views::program_json_ld(site, &site.programs[i])),
+            _ => None,
+        },
     };
-    let mut ctx = context(&shared);
+    let mut ctx = tera::Context::new();
+    ctx.insert_value("site", prepared.site.clone());
+    ctx.insert("page", &page);
+    ctx.insert("root", &root);
+    ctx.insert_value("assets", prepared.assets.clone());
+    let cards = &prepared.cards;
     match &job.data {
         Data::Home => {
-            ctx.insert("exercises", &counts.cards(site));
+            ctx.insert_value("exercises", cards.library());
             ctx.insert("programs", &views::program_cards(site));
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Library => {
-            ctx.insert("exercises", &counts.cards(site));
+            ctx.insert_value("exercises", cards.library());
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Exercise(i) => {
@@ -423,8 +484,9 @@ fn render_job(
                     site,
                     &site.exercises[*i],
                     counts,
+                    &prepared.programs_of,
                     options.handouts,
-                    &shared.root,
+                    &root,
                 ),
             );
         }
@@ -434,7 +496,7 @@ fn render_job(
         Data::Program(i) => {
             ctx.insert(
                 "program",
-                &views::program_view(site, &site.programs[*i], options.handouts, &shared.root),
+                &views::program_view(site, &site.programs[*i], options.handouts, &root),
             );
         }
         Data::Taxonomy(t) => {
@@ -445,18 +507,12 @@ fn render_job(
             let group = counts.groups().into_iter().find(|g| g.slug == t.slug());
             ctx.insert("taxonomy", &group);
             ctx.insert("term", &counts.link(*t, term));
-            let exercises: Vec<_> = counts
+            let exercises = counts
                 .counts
                 .get(t)
                 .and_then(|terms| terms.get(term))
-                .map(|indices| {
-                    indices
-                        .iter()
-                        .map(|i| views::exercise_card(&site.exercises[*i]))
-                        .collect()
-                })
-                .unwrap_or_default();
-            ctx.insert("exercises", &exercises);
+                .map_or(&[][..], Vec::as_slice);
+            ctx.insert_value("exercises", cards.list(exercises));
         }
         Data::Page(i) => {
             let page = &site.pages[*i];
@@ -472,7 +528,7 @@ fn render_job(
                     title: &page.title,
                     summary: &page.summary,
                     body_html: markdown::to_html(&page.body, &|h| {
-                        crate::content::links::rewrite(h, &site.links, &shared.root)
+                        crate::content::links::rewrite(h, &site.links, &root)
                     }),
                 },
             );
@@ -525,12 +581,14 @@ pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
     };
     // Every place the first word starts, overlapping ones included ("aa"
     // in "aaa b" starts twice).
+    // (A match of a word in UTF-8 text always starts at a character.)
+    let finder = memchr::memmem::Finder::new(first);
     let mut from = 0;
-    while let Some(at) = text[from..].find(first).map(|i| from + i) {
+    while let Some(at) = finder.find(&text.as_bytes()[from..]).map(|i| from + i) {
         if follows(&text[at + first.len()..]) {
             return true;
         }
-        from = at + text[at..].chars().next().map_or(1, char::len_utf8);
+        from = at + 1;
     }
     false
 }
@@ -546,20 +604,22 @@ pub fn visible_text(html: &str) -> String {
         ("<template", "</template>"),
         ("<noscript", "</noscript>"),
     ];
+    let bytes = html.as_bytes();
     let mut text = String::with_capacity(html.len() / 2);
     let mut pos = find_ignoring_case(html, 0, "<body").unwrap_or(0);
-    while let Some(lt) = html[pos..].find('<').map(|i| pos + i) {
+    while let Some(lt) = memchr::memchr(b'<', &bytes[pos..]).map(|i| pos + i) {
         push_decoded(&mut text, &html[pos..lt]);
-        let tag = &html[lt..];
-        let end = if tag.starts_with("<!--") {
-            tag.find("-->").map(|i| lt + i + 3)
-        } else if let Some((_, close)) = HIDDEN
-            .iter()
-            .find(|(open, _)| starts_ignoring_case(tag, open))
+        let tag = &bytes[lt..];
+        let end = if tag.starts_with(b"<!--") {
+            memchr::memmem::find(tag, b"-->").map(|i| lt + i + 3)
+        } else if tag.get(1).is_some_and(|c| b"sStTnN".contains(c))
+            && let Some((_, close)) = HIDDEN
+                .iter()
+                .find(|(open, _)| starts_ignoring_case(&html[lt..], open))
         {
             find_ignoring_case(html, lt, close).map(|i| i + close.len())
         } else {
-            tag.find('>').map(|i| lt + i + 1)
+            memchr::memchr(b'>', tag).map(|i| lt + i + 1)
         };
         pos = end.unwrap_or(html.len());
     }
@@ -578,7 +638,7 @@ fn starts_ignoring_case(text: &str, prefix: &str) -> bool {
 /// `from`, in any case.
 fn find_ignoring_case(html: &str, from: usize, tag: &str) -> Option<usize> {
     let mut at = from;
-    while let Some(lt) = html[at..].find('<') {
+    while let Some(lt) = memchr::memchr(b'<', &html.as_bytes()[at..]) {
         if starts_ignoring_case(&html[at + lt..], tag) {
             return Some(at + lt);
         }
@@ -590,7 +650,7 @@ fn find_ignoring_case(html: &str, from: usize, tag: &str) -> Option<usize> {
 /// Adds text in which `&amp;`, `&#39;` and the like stand for characters.
 fn push_decoded(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(amp) = rest.find('&') {
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
         match decode_entity(rest) {

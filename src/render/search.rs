@@ -32,18 +32,29 @@ struct ProgramEntry<'a> {
 
 /// The index, as compact JSON.
 pub fn index(site: &Site) -> Artifact {
-    use rayon::prelude::*;
-    let entries: Vec<String> = site
-        .exercises
-        .par_iter()
-        .map(|e| exercise_entry(e))
-        .collect();
-    index_from(site, &entries)
+    // Written straight into one buffer: the index of a large library runs
+    // to tens of megabytes, and copying it again costs more than making it.
+    let mut json = Vec::with_capacity(site.exercises.len() * 4096 + 1024);
+    json.extend_from_slice(b"{\"exercises\":[");
+    for (i, e) in site.exercises.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        write_exercise_entry(e, &mut json);
+    }
+    finish(site, json)
 }
 
 /// One exercise's entry in the index, as JSON: `serve` keeps the entries of
 /// exercises that did not change.
 pub fn exercise_entry(e: &Exercise) -> String {
+    let mut json = Vec::new();
+    write_exercise_entry(e, &mut json);
+    // serde_json writes UTF-8.
+    String::from_utf8(json).unwrap_or_default()
+}
+
+fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
     let entry = ExerciseEntry {
         slug: &e.slug,
         title: &e.title,
@@ -67,12 +78,31 @@ pub fn exercise_entry(e: &Exercise) -> String {
             })
             .collect(),
     };
-    // Serialising strings and lists cannot fail.
-    serde_json::to_string(&entry).unwrap_or_default()
+    // Writing strings and lists into memory cannot fail.
+    let _ = serde_json::to_writer(out, &entry);
 }
 
 /// The index from the exercises' entries, in the site's order, and the programs.
 pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
+    let mut json = Vec::with_capacity(
+        exercises
+            .iter()
+            .map(|e| e.as_ref().len() + 1)
+            .sum::<usize>()
+            + 1024,
+    );
+    json.extend_from_slice(b"{\"exercises\":[");
+    for (i, entry) in exercises.iter().enumerate() {
+        if i > 0 {
+            json.push(b',');
+        }
+        json.extend_from_slice(entry.as_ref().as_bytes());
+    }
+    finish(site, json)
+}
+
+/// Closes the exercises' list in `json` and adds the programs.
+fn finish(site: &Site, mut json: Vec<u8>) -> Artifact {
     let programs: Vec<ProgramEntry> = site
         .programs
         .iter()
@@ -93,24 +123,8 @@ pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
             }
         })
         .collect();
-    let programs = serde_json::to_string(&programs).unwrap_or_default();
-    let mut json = String::with_capacity(
-        exercises
-            .iter()
-            .map(|e| e.as_ref().len() + 1)
-            .sum::<usize>()
-            + programs.len()
-            + 32,
-    );
-    json.push_str("{\"exercises\":[");
-    for (i, entry) in exercises.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(entry.as_ref());
-    }
-    json.push_str("],\"programs\":");
-    json.push_str(&programs);
-    json.push('}');
+    json.extend_from_slice(b"],\"programs\":");
+    let _ = serde_json::to_writer(&mut json, &programs);
+    json.push(b'}');
     Artifact::new("search-index.json", json)
 }

@@ -117,10 +117,7 @@ pub fn exercise_json_ld(site: &Site, exercise: &Exercise) -> String {
         .iter()
         .enumerate()
         .map(|(i, step)| {
-            let text = markdown::Document {
-                blocks: step.clone(),
-            }
-            .plain_text();
+            let text = markdown::blocks_plain_text(step);
             serde_json::json!({"@type": "HowToStep", "position": i + 1, "text": text})
         })
         .collect();
@@ -466,10 +463,44 @@ pub fn embed_url(video: &str) -> Option<String> {
 }
 
 /// An exercise page's data; `root` leads from the page to the site root.
+/// Which programs include each exercise: exercise slug -> programs, in the
+/// site's order, each once.
+pub struct ProgramsOf<'a>(std::collections::HashMap<&'a str, Vec<&'a Program>>);
+
+impl<'a> ProgramsOf<'a> {
+    pub fn new(site: &'a Site) -> Self {
+        let mut of: std::collections::HashMap<&str, Vec<&Program>> =
+            std::collections::HashMap::new();
+        for program in &site.programs {
+            for step in &program.exercises {
+                let programs = of.entry(step.exercise.as_str()).or_default();
+                if !programs.last().is_some_and(|p| std::ptr::eq(*p, program)) {
+                    programs.push(program);
+                }
+            }
+        }
+        ProgramsOf(of)
+    }
+
+    /// Links to the programs that include the exercise `slug`.
+    pub fn links(&self, slug: &str) -> Vec<Link> {
+        self.0.get(slug).map_or_else(Vec::new, |programs| {
+            programs
+                .iter()
+                .map(|p| Link {
+                    title: p.title.clone(),
+                    url: program_url(&p.slug),
+                })
+                .collect()
+        })
+    }
+}
+
 pub fn exercise_view(
     site: &Site,
     exercise: &Exercise,
     counts: &TermCounts,
+    programs: &ProgramsOf,
     handouts: bool,
     root: &str,
 ) -> ExerciseView {
@@ -508,15 +539,7 @@ pub fn exercise_view(
                 })
             })
             .collect(),
-        programs: site
-            .programs
-            .iter()
-            .filter(|p| p.exercises.iter().any(|e| e.exercise == exercise.slug))
-            .map(|p| Link {
-                title: p.title.clone(),
-                url: program_url(&p.slug),
-            })
-            .collect(),
+        programs: programs.links(&exercise.slug),
         updated: exercise.updated.clone(),
         handout_url: handouts.then(|| exercise_handout_path(&exercise.slug)),
     }
@@ -598,14 +621,6 @@ impl TermCounts {
             );
         }
         TermCounts { counts, by_title }
-    }
-
-    /// Exercise cards in title order.
-    pub fn cards(&self, site: &Site) -> Vec<ExerciseCard> {
-        self.by_title
-            .iter()
-            .map(|i| exercise_card(&site.exercises[*i]))
-            .collect()
     }
 }
 
