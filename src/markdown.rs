@@ -868,7 +868,7 @@ fn write_block(block: &Block, rewrite: &dyn Fn(&str) -> String, out: &mut String
                 }
                 None => out.push_str("<pre><code>"),
             }
-            out.push_str(&escape(text));
+            escape_into(out, text);
             out.push_str("</code></pre>\n");
         }
         Block::Table {
@@ -917,7 +917,7 @@ fn write_cell(
 fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut String) {
     for inline in inlines {
         match inline {
-            Inline::Text(t) => out.push_str(&escape(t)),
+            Inline::Text(t) => escape_into(out, t),
             Inline::Strong(c) => wrap("strong", c, rewrite, out),
             Inline::Emphasis(c) => wrap("em", c, rewrite, out),
             Inline::Strikethrough(c) => wrap("del", c, rewrite, out),
@@ -985,17 +985,29 @@ fn wrap(tag: &str, content: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &m
 /// Escapes text for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    escape_into(&mut out, text);
     out
+}
+
+/// Adds `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped: copies the
+/// runs between them whole (every page's text goes through here).
+pub fn escape_into(out: &mut String, text: &str) {
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The five are ASCII: `i` is on a character boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
 }
 
 #[cfg(test)]
