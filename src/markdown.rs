@@ -1031,6 +1031,19 @@ mod tests {
     }
 
     #[test]
+    fn escapes_the_five_html_characters_and_keeps_the_rest() {
+        assert_eq!(
+            escape("Ça <b> & \"don't\" → é"),
+            "Ça &lt;b&gt; &amp; &quot;don&#39;t&quot; → é"
+        );
+        assert_eq!(escape(""), "");
+        assert_eq!(escape("&"), "&amp;");
+        let mut page = String::from("<p>");
+        escape_into(&mut page, "a<b");
+        assert_eq!(page, "<p>a&lt;b");
+    }
+
+    #[test]
     fn escapes_raw_html_unless_allowed() {
         let out = html(
             "Hi <script>alert(1)</script>\n\n<div onclick=\"x\">a</div>\n",

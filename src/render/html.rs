@@ -9,7 +9,7 @@ use crate::markdown;
 use crate::model::{Site, Taxonomy};
 use crate::output::Sink;
 use crate::render::Artifact;
-use crate::render::theme::Theme;
+use crate::render::theme::{Context, Theme, Value, value};
 use crate::render::views::{self, PageMeta, TermCounts};
 
 /// Options that change what pages link to.
@@ -358,9 +358,9 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
 /// What the pages of one render share, made once.
 struct Prepared<'a> {
     /// Template data: `site`.
-    site: tera::value::Value,
+    site: Value,
     /// Template data: `assets`.
-    assets: tera::value::Value,
+    assets: Value,
     cards: Cards<'a>,
     programs_of: views::ProgramsOf<'a>,
 }
@@ -383,9 +383,9 @@ struct Cards<'a> {
     site: &'a Site,
     counts: &'a TermCounts,
     /// By position in `site.exercises`.
-    made: Vec<std::sync::OnceLock<tera::value::Value>>,
+    made: Vec<std::sync::OnceLock<Value>>,
     /// All cards in title order.
-    library: std::sync::OnceLock<tera::value::Value>,
+    library: std::sync::OnceLock<Value>,
 }
 
 impl<'a> Cards<'a> {
@@ -399,8 +399,8 @@ impl<'a> Cards<'a> {
     }
 
     /// The cards of these exercises (positions in `site.exercises`), in order.
-    fn list(&self, exercises: &[usize]) -> tera::value::Value {
-        let cards: Vec<tera::value::Value> = exercises
+    fn list(&self, exercises: &[usize]) -> Value {
+        let cards: Vec<Value> = exercises
             .iter()
             .map(|&i| {
                 self.made[i]
@@ -408,21 +408,15 @@ impl<'a> Cards<'a> {
                     .clone()
             })
             .collect();
-        tera::value::Value::from(cards)
+        Value::from(cards)
     }
 
     /// Every card, in title order.
-    fn library(&self) -> tera::value::Value {
+    fn library(&self) -> Value {
         self.library
             .get_or_init(|| self.list(&self.counts.by_title))
             .clone()
     }
-}
-
-/// Template data from a view. Views are plain structs of strings, numbers
-/// and lists: this cannot fail.
-fn value(view: &impl Serialize) -> tera::value::Value {
-    tera::value::Value::try_from_serializable(view).unwrap_or(tera::value::Value::none())
 }
 
 fn render_job(
@@ -461,7 +455,7 @@ fn render_job(
             _ => None,
         },
     };
-    let mut ctx = tera::Context::new();
+    let mut ctx = Context::new();
     ctx.insert_value("site", prepared.site.clone());
     ctx.insert("page", &page);
     ctx.insert("root", &root);

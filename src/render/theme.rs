@@ -226,10 +226,14 @@ fn theme_files(root: &Path, name: &str) -> Result<ThemeFiles, Vec<Diagnostic>> {
 /// The context a template is rendered with (built by the views module).
 pub type Context = tera::Context;
 
-/// Makes a context from a serialisable view.
-pub fn context<T: serde::Serialize>(view: &T) -> Context {
+/// Template data, made once and shared by many pages: a copy is a
+/// reference count.
+pub type Value = tera::value::Value;
+
+/// Template data from a serialisable view.
+pub fn value<T: serde::Serialize + ?Sized>(view: &T) -> Value {
     // Views are plain structs of strings, numbers and lists: this cannot fail.
-    Context::from_serialize(view).unwrap_or_default()
+    Value::try_from_serializable(view).unwrap_or(Value::none())
 }
 
 impl Theme {

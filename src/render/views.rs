@@ -672,3 +672,36 @@ impl TermCounts {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn programs_of_an_exercise_are_listed_once_each_in_site_order() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (mut site, _) = crate::content::load(root, crate::content::LoadOptions::default())
+            .expect("the example site loads");
+        // A program that lists one exercise twice is named once.
+        let twice = site.programs[0].exercises[0].clone();
+        site.programs[0].exercises.push(twice);
+        let index = ProgramsOf::new(&site);
+        let mut shown = 0;
+        for exercise in &site.exercises {
+            let expected: Vec<String> = site
+                .programs
+                .iter()
+                .filter(|p| p.exercises.iter().any(|s| s.exercise == exercise.slug))
+                .map(|p| program_url(&p.slug))
+                .collect();
+            let links: Vec<String> = index
+                .links(&exercise.slug)
+                .into_iter()
+                .map(|l| l.url)
+                .collect();
+            assert_eq!(links, expected, "{}", exercise.slug);
+            shown += links.len();
+        }
+        assert!(shown > 5, "the example site's programs include exercises");
+    }
+}
