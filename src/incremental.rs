@@ -262,8 +262,8 @@ impl Session {
             term_counts,
             search,
         }));
-        // Freeing a large site takes a while: not on the way to the reload.
-        std::thread::spawn(move || drop(previous));
+        // Not on the way to the reload.
+        crate::drop_later(previous);
         Ok(report)
     }
 }

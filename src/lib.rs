@@ -34,6 +34,15 @@ use render::Artifact;
 use render::html::HtmlOptions;
 use render::theme::Theme;
 
+/// Frees `value` on another thread: freeing a large site takes a while and
+/// nothing waits for it. If no thread can be started, the value is freed
+/// here, with the closure that held it.
+pub fn drop_later<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("free".into())
+        .spawn(move || drop(value));
+}
+
 /// What `build` and `check` were asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -132,8 +141,8 @@ impl Loaded {
         let sources = content::Sources::read(root);
         let mut parses = content::ParseCache::default();
         let (site, warnings) = load_site(root, &sources, options, &mut parses)?;
-        // The texts and parses are not needed any more; freeing them can wait.
-        std::thread::spawn(move || drop((sources, parses)));
+        // The texts and parses are not needed any more.
+        drop_later((sources, parses));
         let look = Look::load(root, &site)?;
         Ok(Loaded {
             site,
@@ -178,8 +187,7 @@ impl Loaded {
                 errors.push(e);
             }
         }
-        // Freeing thousands of exercises takes a while and nothing waits for it.
-        std::thread::spawn(move || drop((site, theme)));
+        drop_later((site, theme));
         let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
             (Ok(pages), Ok(handouts)) if errors.is_empty() => (pages, handouts),
             (pages, handouts) => {

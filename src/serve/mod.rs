@@ -174,8 +174,8 @@ fn rebuild(
                 Ok(mut current) => std::mem::replace(&mut *current, session.current()),
                 Err(_) => None,
             };
-            // Freeing a large site takes a while: not on the way to the reload.
-            std::thread::spawn(move || drop(previous));
+            // Not on the way to the reload.
+            crate::drop_later(previous);
             hub.reload();
             reporter.rebuilt(
                 changed,
