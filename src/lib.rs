@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use diagnostics::Diagnostic;
 use model::Site;
+use output::Sink as _;
 use render::Artifact;
 use render::html::HtmlOptions;
 use render::theme::Theme;
@@ -168,13 +169,24 @@ impl Loaded {
                 },
             warnings,
         } = self;
+        let total = render::html::page_count(&site)
+            + site.programs.len()
+            + site.exercises.len()
+            + META_FILES
+            + statics.len();
+        let sink = &Counted {
+            sink,
+            progress: &options.progress,
+            done: Default::default(),
+            total: total as u64,
+        };
         // Pages, handouts and the other files are made side by side: each
         // keeps both cores busy while the other waits on the disk.
         let (pages, (handouts, metas)) = rayon::join(
             || render::html::render(&site, &theme, &html, sink),
             || {
                 rayon::join(
-                    || handouts(&site, &theme.handout, cache, &options.progress, sink),
+                    || handouts(&site, &theme.handout, cache, sink),
                     || meta_files(&site),
                 )
             },
@@ -269,8 +281,42 @@ pub fn load_site(
     Ok((site, warnings))
 }
 
+/// Hands files on to `sink` and tells `progress` how many of `total` have
+/// gone: pages and handouts are made side by side, so the bar counts both.
+struct Counted<'a> {
+    sink: &'a dyn output::Sink,
+    progress: &'a Progress,
+    done: std::sync::atomic::AtomicU64,
+    total: u64,
+}
+
+impl Counted<'_> {
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.progress
+            .report("writing", done.min(self.total), self.total);
+    }
+}
+
+impl output::Sink for Counted<'_> {
+    fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
+        let put = self.sink.put(artifact);
+        self.tick();
+        put
+    }
+
+    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
+        let put = self.sink.put_cached(artifact, entry);
+        self.tick();
+        put
+    }
+}
+
+/// How many files [`meta_files`] makes.
+const META_FILES: usize = 4;
+
 /// The sitemap, robots.txt, the Atom feed and the search index.
-pub fn meta_files(site: &Site) -> [Artifact; 4] {
+pub fn meta_files(site: &Site) -> [Artifact; META_FILES] {
     [
         render::meta::sitemap(site),
         render::meta::robots(site),
@@ -287,16 +333,9 @@ pub fn handouts(
     site: &Site,
     look: &render::theme::HandoutLook,
     cache: &handout_cache::HandoutCache,
-    progress: &Progress,
     sink: &dyn output::Sink,
 ) -> Result<(usize, usize), Vec<Diagnostic>> {
     use rayon::prelude::*;
-    let total = (site.programs.len() + site.exercises.len()) as u64;
-    let done = std::sync::atomic::AtomicU64::new(0);
-    let tick = || {
-        let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        progress.report("handouts", done, total);
-    };
     let options = render::pdf::HandoutOptions::from_site(site).with_look(look);
     let keys = handout_cache::Keys::new(site, &options);
 
@@ -329,7 +368,6 @@ pub fn handouts(
                 Sheet::Exercise(e) => render::pdf::exercise_handout(site, e, &options),
             };
             let handout = cache.get_or_make(key, make)?;
-            tick();
             let artifact = Artifact::new(path, handout.pdf);
             match &handout.entry {
                 Some(entry) => sink.put_cached(artifact, entry),

@@ -183,7 +183,9 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     );
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{msg:>9} [{bar:30}] {human_pos}/{human_len} {eta}",
+            // No time left: pages and handouts come at very different rates,
+            // so a guess from the first ones would be wrong.
+            "{msg} [{bar:30}] {human_pos}/{human_len} files ({elapsed})",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),

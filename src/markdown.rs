@@ -530,7 +530,8 @@ impl Builder {
             Some(Frame::Root(mut blocks)) => {
                 // A site keeps every document for the whole build: return
                 // the room the lists and texts grew into while parsing.
-                compact_blocks(&mut blocks);
+                // (The top level is copied into its shared, exact-size home.)
+                compact_children(&mut blocks);
                 Document {
                     blocks: blocks.into(),
                 }
@@ -542,6 +543,11 @@ impl Builder {
 
 fn compact_blocks(blocks: &mut Vec<Block>) {
     blocks.shrink_to_fit();
+    compact_children(blocks);
+}
+
+/// Compacts what the blocks hold (not the list of blocks itself).
+fn compact_children(blocks: &mut [Block]) {
     for block in blocks {
         match block {
             Block::Heading { content, .. } | Block::Paragraph(content) => compact_inlines(content),

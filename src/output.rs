@@ -121,9 +121,9 @@ pub struct Staging {
     /// The first write that failed; later files are not written.
     failure: Mutex<Option<Diagnostic>>,
     failed: AtomicBool,
-    /// Permissions and owner of a file this build wrote (Unix): a cache
+    /// Permissions and owner a file this build writes gets (Unix): a cache
     /// entry is linked only if it has the same, since a link shares them.
-    fresh: std::sync::OnceLock<(u32, u32)>,
+    fresh: Option<(u32, u32)>,
     finished: bool,
 }
 
@@ -166,6 +166,7 @@ impl Staging {
                 &e,
             ));
         }
+        let fresh = fresh_file_mode(&folder);
         Ok(Staging {
             folder,
             out: out.to_path_buf(),
@@ -176,7 +177,7 @@ impl Staging {
             dirs: Mutex::default(),
             failure: Mutex::default(),
             failed: AtomicBool::new(false),
-            fresh: std::sync::OnceLock::new(),
+            fresh,
             finished: false,
         })
     }
@@ -245,7 +246,7 @@ impl Staging {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            self.fresh.get() == Some(&(meta.mode() & 0o7777, meta.uid()))
+            self.fresh == Some((meta.mode() & 0o7777, meta.uid()))
         }
         #[cfg(not(unix))]
         {
@@ -285,19 +286,29 @@ impl Staging {
         if linked {
             return Ok(());
         }
-        match fs::write(&path, &artifact.bytes) {
-            Ok(()) => {
-                #[cfg(unix)]
-                if self.fresh.get().is_none()
-                    && let Ok(meta) = fs::metadata(&path)
-                {
-                    use std::os::unix::fs::MetadataExt;
-                    let _ = self.fresh.set((meta.mode() & 0o7777, meta.uid()));
-                }
-            }
-            Err(e) => self.fail(io_error(&path, "cannot write", &e)),
+        if let Err(e) = fs::write(&path, &artifact.bytes) {
+            self.fail(io_error(&path, "cannot write", &e));
         }
         Ok(())
+    }
+}
+
+/// The permissions and owner a new file in `folder` gets, from a probe file
+/// made and removed at once (Unix; elsewhere nothing is compared).
+fn fresh_file_mode(folder: &Path) -> Option<(u32, u32)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let probe = folder.join(".movepress-probe");
+        fs::write(&probe, b"").ok()?;
+        let meta = fs::metadata(&probe);
+        let _ = fs::remove_file(&probe);
+        meta.ok().map(|meta| (meta.mode() & 0o7777, meta.uid()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = folder;
+        None
     }
 }
 

@@ -440,10 +440,15 @@ fn assemble(
         .map(|&(_, parsed)| {
             let mut problems = Vec::new();
             let file = &parsed.exercise.source;
-            let source = || read_text(root, file).unwrap_or_default();
+            // Read for the first problem only: the diagnostics quote it.
+            let text = std::sync::OnceLock::new();
+            let source = || {
+                text.get_or_init(|| read_text(root, file).unwrap_or_default())
+                    .as_str()
+            };
             for r in &parsed.related {
                 if !published.contains_key(r.slug.as_str()) && !broken.contains(&r.slug) {
-                    problems.push(missing_exercise(file, r, &source(), "the related exercise"));
+                    problems.push(missing_exercise(file, r, source(), "the related exercise"));
                 }
             }
             let mut sizes = Vec::with_capacity(parsed.images.len());
@@ -451,7 +456,7 @@ fn assemble(
                 match check_image(root, images, &r.src) {
                     Err(problem) => problems.push(
                         Diagnostic::error(file, problem.message(&r.src))
-                            .at(&source(), r.line, r.column)
+                            .at(source(), r.line, r.column)
                             .width(r.src.chars().count())
                             .hint(problem.hint()),
                     ),

@@ -103,6 +103,11 @@ pub fn render(
     Ok(keys.len())
 }
 
+/// How many pages [`render`] makes of the site.
+pub fn page_count(site: &Site) -> usize {
+    jobs(site, &TermCounts::new(site)).len()
+}
+
 /// What [`render_selected`] made.
 pub struct Selected {
     /// Every page the site has.
@@ -398,21 +403,20 @@ impl<'a> Cards<'a> {
         }
     }
 
+    fn card(&self, i: usize) -> &Value {
+        self.made[i].get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
+    }
+
     /// The cards of these exercises (positions in `site.exercises`), in order.
     fn list(&self, exercises: &[usize]) -> Value {
-        let cards: Vec<Value> = exercises
-            .iter()
-            .map(|&i| {
-                self.made[i]
-                    .get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
-                    .clone()
-            })
-            .collect();
+        let cards: Vec<Value> = exercises.iter().map(|&i| self.card(i).clone()).collect();
         Value::from(cards)
     }
 
     /// Every card, in title order.
     fn library(&self) -> Value {
+        // (No parallel work inside an initialiser: a rayon thread waiting in
+        // it could take another page's job and come back here.)
         self.library
             .get_or_init(|| self.list(&self.counts.by_title))
             .clone()

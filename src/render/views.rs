@@ -462,7 +462,6 @@ pub fn embed_url(video: &str) -> Option<String> {
     id_ok(id).then(|| format!("https://www.youtube-nocookie.com/embed/{id}"))
 }
 
-/// An exercise page's data; `root` leads from the page to the site root.
 /// Which programs include each exercise: exercise slug -> programs, in the
 /// site's order, each once.
 pub struct ProgramsOf<'a>(std::collections::HashMap<&'a str, Vec<&'a Program>>);
@@ -496,6 +495,7 @@ impl<'a> ProgramsOf<'a> {
     }
 }
 
+/// An exercise page's data; `root` leads from the page to the site root.
 pub fn exercise_view(
     site: &Site,
     exercise: &Exercise,

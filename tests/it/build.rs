@@ -367,3 +367,41 @@ fn internal_links_to_source_files_become_page_addresses() {
         "{main}"
     );
 }
+
+/// Pages and handouts are made side by side; the progress bar counts every
+/// file written, both kinds together, up to the number the build reports.
+#[test]
+fn progress_counts_every_file_written() {
+    let site = example_site();
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = events.clone();
+    let options = movepress::BuildOptions {
+        progress: movepress::Progress::new(move |step, done, total| {
+            heard.lock().unwrap().push((step.to_string(), done, total));
+        }),
+        ..Default::default()
+    };
+    let out = tempfile::tempdir().unwrap();
+    let report = movepress::build(site.path(), &out.path().join("out"), &options)
+        .expect("the example site builds");
+    let events = events.lock().unwrap();
+    let files = snapshot_tree(&out.path().join("out")).len();
+    assert_eq!(report.files, files, "the report counts the files written");
+    assert_eq!(
+        events.len(),
+        files,
+        "one step per file: {:?}",
+        events.first()
+    );
+    assert!(events.iter().all(|(step, done, total)| step == "writing"
+        && *total == files as u64
+        && *done >= 1
+        && *done <= *total));
+    let mut done: Vec<u64> = events.iter().map(|e| e.1).collect();
+    done.sort_unstable();
+    assert_eq!(
+        done,
+        (1..=files as u64).collect::<Vec<_>>(),
+        "each count once"
+    );
+}
