@@ -180,8 +180,8 @@ impl Loaded {
             done: Default::default(),
             total: total as u64,
         };
-        // Pages, handouts and the other files are made side by side: each
-        // keeps both cores busy while the other waits on the disk.
+        // Pages, handouts and the other files are made side by side, so
+        // that no core waits between one kind of file and the next.
         let (pages, (handouts, metas)) = rayon::join(
             || render::html::render(&site, &theme, &html, sink),
             || {
