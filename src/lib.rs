@@ -169,7 +169,8 @@ impl Loaded {
                 },
             warnings,
         } = self;
-        let total = render::html::page_count(&site)
+        let counts = render::views::TermCounts::new(&site);
+        let total = render::html::page_count(&site, &counts)
             + site.programs.len()
             + site.exercises.len()
             + META_FILES
@@ -183,7 +184,7 @@ impl Loaded {
         // Pages, handouts and the other files are made side by side, so
         // that no core waits between one kind of file and the next.
         let (pages, (handouts, metas)) = rayon::join(
-            || render::html::render(&site, &theme, &html, sink),
+            || render::html::render(&site, &theme, &html, &counts, sink),
             || {
                 rayon::join(
                     || handouts(&site, &theme.handout, cache, sink),

@@ -89,14 +89,14 @@ pub fn render(
     site: &Site,
     theme: &Theme,
     options: &HtmlOptions,
+    counts: &TermCounts,
     sink: &dyn Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let counts = TermCounts::new(site);
     let (keys, _) = render_pages(
         site,
         theme,
         options,
-        &counts,
+        counts,
         |_| true,
         |_, artifact| sink.put(artifact).map(|()| None::<()>),
     )?;
@@ -104,8 +104,8 @@ pub fn render(
 }
 
 /// How many pages [`render`] makes of the site.
-pub fn page_count(site: &Site) -> usize {
-    jobs(site, &TermCounts::new(site)).len()
+pub fn page_count(site: &Site, counts: &TermCounts) -> usize {
+    jobs(site, counts).len()
 }
 
 /// What [`render_selected`] made.
