@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use serde::Serialize;
 
 /// A parsed Markdown text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,7 +16,7 @@ pub struct Document {
 }
 
 /// A block-level element.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Heading {
         level: u8,
@@ -51,7 +50,7 @@ pub enum Block {
 }
 
 /// Column alignment in a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     None,
     Left,
@@ -60,7 +59,7 @@ pub enum Align {
 }
 
 /// A run of text with its style.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Inline {
     Text(String),
     Strong(Vec<Inline>),
