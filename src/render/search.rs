@@ -32,17 +32,13 @@ struct ProgramEntry<'a> {
 
 /// The index, as compact JSON.
 pub fn index(site: &Site) -> Artifact {
-    // Written straight into one buffer: the index of a large library runs
-    // to tens of megabytes, and copying it again costs more than making it.
-    let mut json = Vec::with_capacity(site.exercises.len() * 4096 + 1024);
-    json.extend_from_slice(b"{\"exercises\":[");
-    for (i, e) in site.exercises.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
-        }
-        write_exercise_entry(e, &mut json);
-    }
-    finish(site, json)
+    // Each entry is written straight into the index: the index of a large
+    // library runs to tens of megabytes, and copying it again costs more
+    // than making it.
+    let count = site.exercises.len();
+    write_index(site, count, count * 4096, |i, json| {
+        write_exercise_entry(&site.exercises[i], json)
+    })
 }
 
 /// One exercise's entry in the index, as JSON: `serve` keeps the entries of
@@ -84,25 +80,20 @@ fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
 
 /// The index from the exercises' entries, in the site's order, and the programs.
 pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
-    let mut json = Vec::with_capacity(
-        exercises
-            .iter()
-            .map(|e| e.as_ref().len() + 1)
-            .sum::<usize>()
-            + 1024,
-    );
-    json.extend_from_slice(b"{\"exercises\":[");
-    for (i, entry) in exercises.iter().enumerate() {
-        if i > 0 {
-            json.push(b',');
-        }
-        json.extend_from_slice(entry.as_ref().as_bytes());
-    }
-    finish(site, json)
+    let size = exercises.iter().map(|e| e.as_ref().len() + 1).sum();
+    write_index(site, exercises.len(), size, |i, json| {
+        json.extend_from_slice(exercises[i].as_ref().as_bytes())
+    })
 }
 
-/// Closes the exercises' list in `json` and adds the programs.
-fn finish(site: &Site, mut json: Vec<u8>) -> Artifact {
+/// The index: `count` exercises, the `i`th written by `entry(i, ...)`, then
+/// the site's programs. `size` is about the exercises' length in bytes.
+fn write_index(
+    site: &Site,
+    count: usize,
+    size: usize,
+    mut entry: impl FnMut(usize, &mut Vec<u8>),
+) -> Artifact {
     let programs: Vec<ProgramEntry> = site
         .programs
         .iter()
@@ -123,6 +114,14 @@ fn finish(site: &Site, mut json: Vec<u8>) -> Artifact {
             }
         })
         .collect();
+    let mut json = Vec::with_capacity(size + 1024);
+    json.extend_from_slice(b"{\"exercises\":[");
+    for i in 0..count {
+        if i > 0 {
+            json.push(b',');
+        }
+        entry(i, &mut json);
+    }
     json.extend_from_slice(b"],\"programs\":");
     let _ = serde_json::to_writer(&mut json, &programs);
     json.push(b'}');
