@@ -170,11 +170,12 @@ impl Loaded {
             warnings,
         } = self;
         let counts = render::views::TermCounts::new(&site);
+        // Besides pages and handouts.
+        let files = META_FILES + statics.len();
         let total = render::html::page_count(&site, &counts)
             + site.programs.len()
             + site.exercises.len()
-            + META_FILES
-            + statics.len();
+            + files;
         let sink = &Counted {
             sink,
             progress: &options.progress,
@@ -192,14 +193,11 @@ impl Loaded {
                 )
             },
         );
-        let mut errors = Vec::new();
-        let mut files = 0;
-        for file in metas.into_iter().chain(statics) {
-            files += 1;
-            if let Err(e) = sink.put(file) {
-                errors.push(e);
-            }
-        }
+        let mut errors: Vec<Diagnostic> = metas
+            .into_iter()
+            .chain(statics)
+            .filter_map(|file| sink.put(file).err())
+            .collect();
         drop_later((site, theme));
         let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
             (Ok(pages), Ok(handouts)) if errors.is_empty() => (pages, handouts),
