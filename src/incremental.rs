@@ -51,6 +51,7 @@ pub struct Session {
 /// The site's look as served: its static files by path, and a hash of all
 /// of it, made once per load.
 struct Styled {
+    /// The theme and page options; its static files moved to `files`.
     look: Look,
     files: HashMap<String, Arc<Vec<u8>>>,
     /// Everything but the templates' text.
@@ -61,15 +62,14 @@ struct Styled {
 
 impl Styled {
     fn load(root: &Path, site: &Site) -> Result<Styled, Vec<Diagnostic>> {
-        let look = Look::load(root, site)?;
+        let mut look = Look::load(root, site)?;
         let mut state = DefaultHasher::new();
         look.theme.fingerprint(&mut state);
-        let files = look
-            .statics
-            .iter()
+        let files = std::mem::take(&mut look.statics)
+            .into_iter()
             .map(|artifact| {
                 (&artifact.path, &artifact.bytes).hash(&mut state);
-                (artifact.path.clone(), Arc::new(artifact.bytes.clone()))
+                (artifact.path, Arc::new(artifact.bytes))
             })
             .collect();
         Ok(Styled {
