@@ -93,7 +93,11 @@ pub fn parse<T: DeserializeOwned>(
             .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         let line = line.max(1) + first_line - 1;
         let written = written_at(source, line, column);
-        let (message, hint) = describe(inner, written);
+        let (message, hint) = if tab_indented(source, line) && is_syntax(inner) {
+            tab_message()
+        } else {
+            describe(inner, written)
+        };
         let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
         // Underline the whole key or value that is wrong.
         if let E::SerdeUnknownField { field: key, .. }
@@ -140,9 +144,62 @@ fn written_at(source: &str, line: usize, column: usize) -> &str {
     &rest[..end]
 }
 
+/// Whether line `line` of `source`, or the line before it, is indented
+/// with a tab: YAML refuses tabs there, whatever words the parser uses.
+fn tab_indented(source: &str, line: usize) -> bool {
+    let indent_has_tab = |text: &str| {
+        text.chars()
+            .take_while(|c| matches!(c, ' ' | '\t' | '-'))
+            .any(|c| c == '\t')
+    };
+    source
+        .lines()
+        .skip(line.saturating_sub(2))
+        .take(if line >= 2 { 2 } else { 1 })
+        .any(indent_has_tab)
+}
+
+/// Whether an error is about how the YAML is written rather than about a
+/// value (a value's error stays the value's, even on a tab-indented line).
+fn is_syntax(error: &serde_saphyr::Error) -> bool {
+    use serde_saphyr::Error as E;
+    !matches!(
+        error,
+        E::InvalidScalar { .. }
+            | E::SerdeUnknownField { .. }
+            | E::SerdeMissingField { .. }
+            | E::DuplicateMappingKey { .. }
+            | E::InvalidBooleanStrict { .. }
+            | E::UnknownAnchor { .. }
+            | E::MultipleDocuments { .. }
+            | E::Budget { .. }
+            | E::AliasError { .. }
+    )
+}
+
+fn tab_message() -> (String, Option<String>) {
+    (
+        "a tab is used where YAML needs spaces".into(),
+        Some("indent with spaces, not tabs, on this line and the next".into()),
+    )
+}
+
 /// Whether serde-saphyr's type name is an integer's (`i64`, `u32`, ...).
 fn is_integer(ty: &str) -> bool {
-    ty.starts_with('i') || ty.starts_with('u')
+    matches!(
+        ty,
+        "i8" | "i16"
+            | "i32"
+            | "i64"
+            | "i128"
+            | "isize"
+            | "u8"
+            | "u16"
+            | "u32"
+            | "u64"
+            | "u128"
+            | "usize"
+    )
 }
 
 /// `0123` or `-007`: a number YAML 1.1 would read as octal and YAML 1.2 as decimal.
@@ -231,10 +288,7 @@ fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<Strin
         _ => {
             let message = strip_location(&error.to_string());
             if message.contains("tab") {
-                return (
-                    "a tab is used where YAML needs spaces".into(),
-                    Some("indent with spaces, not tabs, on this line and the next".into()),
-                );
+                return tab_message();
             }
             let hint = "check the YAML here and on the lines above: indentation, quotes, a missing `:` or an unclosed `[`";
             (message, Some(hint.to_string()))
@@ -257,4 +311,32 @@ pub fn closest<'a, S: AsRef<str>>(word: &str, allowed: &'a [S]) -> Option<&'a st
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, a)| a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tab_in_the_indent_of_the_line_or_the_one_before_is_found() {
+        let source = "title: Daily\nexercises:\n\t- exercise: cat-cow\n  - exercise: bird-dog\n";
+        assert!(!tab_indented(source, 1));
+        assert!(!tab_indented(source, 2));
+        assert!(tab_indented(source, 3), "the tab's own line");
+        assert!(tab_indented(source, 4), "the line after it");
+        assert!(!tab_indented(source, 5));
+        assert!(
+            !tab_indented("title: a\tb\n", 1),
+            "a tab inside a value is no indent"
+        );
+        assert!(tab_indented("-\tx\n", 1), "after a list dash");
+    }
+
+    #[test]
+    fn a_tab_indented_line_is_explained_as_such() {
+        let source = "title: Daily\nexercises:\n\t- exercise: cat-cow\n";
+        let error = parse::<serde_json::Value>(Path::new("daily.yaml"), source, source, 1)
+            .expect_err("tabs are refused");
+        assert_eq!(error.message, "a tab is used where YAML needs spaces");
+    }
 }
