@@ -12,6 +12,11 @@ use crate::model::{Clinic, Config, Disclaimers, HandoutSettings, MarkdownSetting
 /// The file name of the configuration, at the top of the site folder.
 pub const FILE: &str = "site.yaml";
 
+/// The longest `base_url`, in characters. Each handout prints an exercise's
+/// address (this, `exercises/` and the slug) as a QR code, which holds about
+/// 2,300 bytes; a file name (the slug) is at most 255.
+pub const MAX_BASE_URL: usize = 1000;
+
 /// site.yaml as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +128,17 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
         }
         Some(url) => {
             let value = url.value.trim();
-            if !(value.starts_with("https://") || value.starts_with("http://"))
+            if value.chars().count() > MAX_BASE_URL {
+                let (line, col) = yaml::position(url, 1);
+                errors.push(
+                    Diagnostic::error(
+                        file,
+                        format!("base_url is too long ({} characters; at most {MAX_BASE_URL})", value.chars().count()),
+                    )
+                    .at(source, line, col)
+                    .hint("every handout prints each exercise's address as a QR code, which holds a short address only: use the site's home address"),
+                );
+            } else if !(value.starts_with("https://") || value.starts_with("http://"))
                 || value.contains(char::is_whitespace)
             {
                 let (line, col) = yaml::position(url, 1);

@@ -262,6 +262,21 @@ pub fn load_site(
         cache,
     )?;
     if let Some(url) = &options.base_url
+        && url.chars().count() > config::MAX_BASE_URL
+    {
+        return Err(vec![
+            Diagnostic::error(
+                "--base-url",
+                format!(
+                    "the address is too long ({} characters; at most {})",
+                    url.chars().count(),
+                    config::MAX_BASE_URL
+                ),
+            )
+            .hint("handouts print each exercise's address as a QR code, which holds a short address only"),
+        ]);
+    }
+    if let Some(url) = &options.base_url
         && (!(url.starts_with("https://") || url.starts_with("http://"))
             || url.contains(char::is_whitespace))
     {

@@ -395,6 +395,16 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_exercise_address_still_has_a_code() {
+        // The longest base_url site.yaml allows, `exercises/` and a slug as
+        // long as a file name can be.
+        let base = format!("https://{}/", "a".repeat(crate::config::MAX_BASE_URL - 9));
+        assert_eq!(base.chars().count(), crate::config::MAX_BASE_URL);
+        let url = format!("{base}exercises/{}/", "s".repeat(255));
+        assert!(Code::new(&url).is_some(), "{} bytes", url.len());
+    }
+
+    #[test]
     fn matches_the_crates_encoding_up_to_the_mask() {
         let url = "https://exercises.harbourline-clinic.example/exercises/cat-cow/";
         let ours = encode(url).unwrap();
