@@ -99,6 +99,28 @@ struct RawMarkdown {
     allow_html: Option<bool>,
 }
 
+/// Points a diagnostic about site.yaml at where `path` is written in the
+/// site in `root`, if it is written there with the value `value`. site.yaml
+/// is read again: for messages about values checked after it was parsed.
+pub fn at_key(diagnostic: Diagnostic, root: &Path, path: &[&str], value: &str) -> Diagnostic {
+    let Ok(source) = std::fs::read_to_string(root.join(FILE)) else {
+        return diagnostic;
+    };
+    let written = yaml::key_position(&source, path).is_some_and(|(line, column)| {
+        source.lines().nth(line - 1).is_some_and(|text| {
+            let rest: String = text.chars().skip(column - 1).collect();
+            rest.trim_matches(['"', '\'']).starts_with(value)
+        })
+    });
+    if written {
+        diagnostic
+            .at_key(&source, path)
+            .width(value.chars().count())
+    } else {
+        diagnostic
+    }
+}
+
 /// Parses and checks site.yaml. `file` is the name used in diagnostics.
 pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
@@ -107,20 +129,30 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
             "add at least `title`, `base_url`, `clinic: {name: ...}` and `disclaimers: {site: ..., handout: ...}`",
         )]);
     }
-    let raw: RawConfig = yaml::parse(file, source, text, 1).map_err(|d| vec![d])?;
-    let mut errors = Vec::new();
+    let read = yaml::read::<RawConfig>(file, source, text, 1);
+    let mut errors = read.errors;
+    let Some(raw) = read.value else {
+        return Err(errors);
+    };
+    let left_out = read.left_out;
+    // A key left out because it was wrong is not missing too.
     let missing = |key: &str, hint: &str| {
-        Diagnostic::error(file, format!("the required key `{key}` is missing"))
-            .at(source, 1, 1)
-            .hint(hint.to_string())
+        (!left_out.iter().any(|k| k == key)).then(|| {
+            Diagnostic::error(file, format!("the required key `{key}` is missing"))
+                .at(source, 1, 1)
+                .hint(hint.to_string())
+        })
     };
 
-    let title =
-        required_text(file, source, raw.title.as_ref(), "title", &mut errors).unwrap_or_default();
+    let title = if left_out.iter().any(|k| k == "title") {
+        String::new()
+    } else {
+        required_text(file, source, raw.title.as_ref(), "title", &mut errors).unwrap_or_default()
+    };
 
     let base_url = match &raw.base_url {
         None => {
-            errors.push(missing(
+            errors.extend(missing(
                 "base_url",
                 "add `base_url: https://exercises.your-clinic.example/`",
             ));
@@ -196,7 +228,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
 
     let clinic = match raw.clinic {
         None => {
-            errors.push(missing(
+            errors.extend(missing(
                 "clinic",
                 "add `clinic:` with at least `name: Your Clinic`",
             ));
@@ -214,7 +246,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                         file,
                         format!("the clinic website `{site}` is not a web address"),
                     )
-                    .at(source, 1, 1)
+                    .at_key(source, &["clinic", "website"])
                     .hint("write it in full, like `https://your-clinic.example/`"),
                 );
             }
@@ -231,7 +263,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
 
     let disclaimers = match &raw.disclaimers {
         None => {
-            errors.push(missing(
+            errors.extend(missing(
                 "disclaimers",
                 "every site must say what its pages are not: add `disclaimers:` with `site:` (shown on every web page) and `handout:` (printed on every handout page)",
             ));
@@ -259,7 +291,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                     None => {
                         errors.push(
                         Diagnostic::error(file, format!("the {what} disclaimer is missing"))
-                            .at(source, 1, 1)
+                            .at_key(source, &["disclaimers"])
                             .hint(format!("add `{key}:` under `disclaimers:` with the text that must appear {}", where_shown(key))),
                     );
                         String::new()

@@ -66,6 +66,13 @@ impl Diagnostic {
         self
     }
 
+    /// Points the diagnostic at the value of `path` (`["clinic", "logo"]`)
+    /// in YAML `source`; at its first line if the key is not written there.
+    pub fn at_key(self, source: &str, path: &[&str]) -> Self {
+        let (line, column) = crate::content::yaml::key_position(source, path).unwrap_or((1, 1));
+        self.at(source, line, column)
+    }
+
     /// Points the diagnostic at `column` of `line`, whose text is given.
     pub fn at_line(mut self, text: &str, line: usize, column: usize) -> Self {
         self.line = line;

@@ -15,6 +15,9 @@ pub struct FileCheck<'a> {
     /// File line of the YAML's first line.
     pub first_line: usize,
     pub errors: Vec<Diagnostic>,
+    /// Top-level keys left out of the YAML because they were wrong: already
+    /// reported, so not "missing" too.
+    left_out: Vec<String>,
     /// Byte offset of each line's start, made on the first error, so that
     /// many errors in one file cost one pass over it, not one each.
     line_starts: std::cell::OnceCell<Vec<usize>>,
@@ -42,8 +45,23 @@ impl<'a> FileCheck<'a> {
             source,
             first_line,
             errors: Vec::new(),
+            left_out: Vec::new(),
             line_starts: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The check of a file whose YAML was read into `read`, starting with
+    /// the problems found while reading, and what could be read.
+    pub fn reading<T>(
+        file: &'a Path,
+        source: &'a str,
+        first_line: usize,
+        read: yaml::Read<T>,
+    ) -> (Self, Option<T>) {
+        let mut check = FileCheck::new(file, source, first_line);
+        check.errors = read.errors;
+        check.left_out = read.left_out;
+        (check, read.value)
     }
 
     /// Records an error pointing at a value.
@@ -59,8 +77,20 @@ impl<'a> FileCheck<'a> {
         self.errors.push(diagnostic);
     }
 
-    /// Records an error about a missing key, pointing at the front matter's start.
+    /// Records an error about a missing key, pointing at the front matter's
+    /// start; or, if the key is written with nothing after it, at the key.
     pub fn missing(&mut self, key: &str, hint: &str) {
+        if self.left_out.iter().any(|k| k == key) {
+            return;
+        }
+        if let Some(line) = self.written_empty(key) {
+            let diagnostic = self
+                .point(format!("`{key}` has no value"), line, 1)
+                .width(key.chars().count())
+                .hint(hint.to_string());
+            self.errors.push(diagnostic);
+            return;
+        }
         let line = self.first_line.saturating_sub(1).max(1);
         self.errors.push(
             Diagnostic::error(self.file, format!("the required key `{key}` is missing"))
@@ -68,6 +98,25 @@ impl<'a> FileCheck<'a> {
                 .width(3)
                 .hint(hint.to_string()),
         );
+    }
+
+    /// The file line of a top-level `key:` with no value after it, if the
+    /// YAML has one.
+    fn written_empty(&self, key: &str) -> Option<usize> {
+        self.source
+            .lines()
+            .enumerate()
+            .skip(self.first_line.saturating_sub(1))
+            .take_while(|(_, l)| !matches!(l.trim_end(), "---" | "..."))
+            .find(|(_, l)| {
+                l.strip_prefix(key)
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    .is_some_and(|rest| {
+                        let rest = rest.trim();
+                        rest.is_empty() || rest.starts_with('#')
+                    })
+            })
+            .map(|(i, _)| i + 1)
     }
 
     /// A required, non-empty text.

@@ -89,10 +89,30 @@ pub struct ParsedExercise {
     pub images: Vec<ImageRef>,
     /// `@/...` links in the body.
     pub links: Vec<crate::content::links::LinkRef>,
+    /// What is wrong in the file. The exercise is what could be read with
+    /// the wrong parts left out, so that the checks across files (pictures,
+    /// links, references) still run on the rest and one build reports all.
+    pub problems: Vec<Diagnostic>,
 }
 
-/// Parses one exercise file. `file` is relative to the site folder.
+/// Parses one exercise file. `file` is relative to the site folder. Any
+/// problem in it is an error.
 pub fn parse(
+    file: &Path,
+    source: &str,
+    options: MarkdownOptions,
+) -> Result<ParsedExercise, Vec<Diagnostic>> {
+    let parsed = read(file, source, options)?;
+    if parsed.problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(parsed.problems)
+    }
+}
+
+/// Reads one exercise file as far as it can: an error only when nothing of
+/// it can be used; otherwise the exercise with its `problems`.
+pub fn read(
     file: &Path,
     source: &str,
     options: MarkdownOptions,
@@ -106,9 +126,15 @@ pub fn parse(
                 .hint("add at least `title:` and `summary:` between the two `---` lines"),
         ]);
     }
-    let raw: RawExercise =
-        yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
-    let mut check = FileCheck::new(file, source, front.yaml_line);
+    let (mut check, raw) = FileCheck::reading(
+        file,
+        source,
+        front.yaml_line,
+        yaml::read::<RawExercise>(file, source, front.yaml, front.yaml_line),
+    );
+    let Some(raw) = raw else {
+        return Err(check.errors);
+    };
 
     let title = check.required(
         raw.title,
@@ -226,9 +252,6 @@ pub fn parse(
         }
     }
     let updated = check.date(raw.updated);
-    if !check.errors.is_empty() {
-        return Err(check.errors);
-    }
     let body = markdown::parse(front.body, options);
     let links = crate::content::links::in_body(&body, source, source.len() - front.body.len());
     Ok(ParsedExercise {
@@ -255,6 +278,7 @@ pub fn parse(
         related,
         images: image_refs,
         links,
+        problems: check.errors,
     })
 }
 

@@ -241,10 +241,10 @@ pub fn load_sources(
     }
     let (exercise_files, exercises) =
         parse_all(&sources.exercises, &mut cache.exercises, |f, s| {
-            exercise::parse(f, s, md)
+            exercise::read(f, s, md)
         });
     let (program_files, programs) = parse_all(&sources.programs, &mut cache.programs, |f, s| {
-        program::parse(f, s, md)
+        program::read(f, s, md)
     });
     let (page_files, pages) = parse_all(&sources.pages, &mut cache.pages, |f, s| {
         page::parse(f, s, md)
@@ -311,7 +311,7 @@ struct Parsed {
 
 /// The results that parsed; the errors go to `diagnostics` and the files
 /// that failed to `failed`.
-fn keep_parsed<T>(
+fn keep_parsed<T: Problems>(
     files: &[PathBuf],
     results: Vec<Result<T, Vec<Diagnostic>>>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -320,7 +320,15 @@ fn keep_parsed<T>(
     let mut kept = Vec::with_capacity(results.len());
     for (file, result) in files.iter().zip(results) {
         match result {
-            Ok(parsed) => kept.push(parsed),
+            Ok(parsed) => {
+                // Read in part: checked with the others, so that one build
+                // reports everything, but its own errors stand for it.
+                if !parsed.problems().is_empty() {
+                    diagnostics.extend_from_slice(parsed.problems());
+                    failed.push(file.clone());
+                }
+                kept.push(parsed);
+            }
             Err(errors) => {
                 diagnostics.extend(errors);
                 failed.push(file.clone());
@@ -328,6 +336,29 @@ fn keep_parsed<T>(
         }
     }
     kept
+}
+
+/// A file read in part, with what is wrong in it.
+trait Problems {
+    fn problems(&self) -> &[Diagnostic];
+}
+
+impl Problems for Arc<exercise::ParsedExercise> {
+    fn problems(&self) -> &[Diagnostic] {
+        &self.problems
+    }
+}
+
+impl Problems for Arc<program::ParsedProgram> {
+    fn problems(&self) -> &[Diagnostic] {
+        &self.problems
+    }
+}
+
+impl Problems for Arc<page::ParsedPage> {
+    fn problems(&self) -> &[Diagnostic] {
+        &[]
+    }
 }
 
 /// Cross-file checks (unique slugs, references, images) and the final model.
@@ -354,17 +385,17 @@ fn assemble(
         .iter()
         .map(|e| (&e.exercise.slug, &e.exercise.source, e.slug_position))
         .collect();
-    check_unique(&exercise_slugs, "exercise", diagnostics);
+    check_unique(root, &exercise_slugs, "exercise", diagnostics);
     let program_slugs: Vec<_> = programs
         .iter()
         .map(|p| (&p.program.slug, &p.program.source, p.slug_position))
         .collect();
-    check_unique(&program_slugs, "program", diagnostics);
+    check_unique(root, &program_slugs, "program", diagnostics);
     let page_slugs: Vec<_> = pages
         .iter()
         .map(|page| (&page.0.slug, &page.0.source, page.1))
         .collect();
-    check_unique(&page_slugs, "page", diagnostics);
+    check_unique(root, &page_slugs, "page", diagnostics);
     for (page, position, _) in pages.iter().map(|p| &**p) {
         if RESERVED.contains(&page.slug.as_str()) {
             diagnostics.push(
@@ -536,13 +567,17 @@ fn assemble(
     if let Some(logo) = &config.clinic.logo
         && let Err(problem) = check_static_path(root, logo)
     {
-        diagnostics.push(
-            Diagnostic::error(
-                crate::config::FILE,
-                format!("clinic logo: {}", problem.message(logo)),
-            )
-            .hint(problem.hint()),
-        );
+        let diagnostic = Diagnostic::error(
+            crate::config::FILE,
+            format!("clinic logo: {}", problem.message(logo)),
+        )
+        .hint(problem.hint());
+        diagnostics.push(crate::config::at_key(
+            diagnostic,
+            root,
+            &["clinic", "logo"],
+            logo,
+        ));
     }
     // Internal links: every published source file has an address.
     let mut links: BTreeMap<String, String> = BTreeMap::new();
@@ -672,26 +707,43 @@ const RESERVED: [&str; 12] = [
     "sitemap",
 ];
 
+/// Refuses a slug taken twice, pointing at the second file's `slug:` if it
+/// has one (a `slug_position` of (1, 1) means the file name).
 fn check_unique(
+    root: &Path,
     slugs: &[(&String, &PathBuf, (usize, usize))],
     what: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, &PathBuf> = HashMap::with_capacity(slugs.len());
-    for (slug, file, _) in slugs {
-        if let Some(first) = seen.get(slug.as_str()) {
-            diagnostics.push(
-                Diagnostic::error(
-                    *file,
-                    format!(
-                        "two {what}s have the slug `{slug}`: this file and `{}`",
-                        crate::diagnostics::display_path(first)
-                    ),
-                )
-                .hint("give one of them another `slug:` or rename its file"),
-            );
+    let mut seen: HashMap<&str, (&PathBuf, (usize, usize))> = HashMap::with_capacity(slugs.len());
+    for &(slug, file, position) in slugs {
+        if let Some(&first) = seen.get(slug.as_str()) {
+            // Reported at the file whose `slug:` took the name, if one did.
+            let from_name = |(_, position): (&PathBuf, (usize, usize))| position == (1, 1);
+            let (file, (line, column), other) = if from_name((file, position)) && !from_name(first)
+            {
+                (first.0, first.1, file)
+            } else {
+                (file, position, first.0)
+            };
+            let mut diagnostic = Diagnostic::error(
+                file,
+                format!(
+                    "two {what}s have the slug `{slug}`: this file and `{}`",
+                    crate::diagnostics::display_path(other)
+                ),
+            )
+            .hint("give one of them another `slug:` or rename its file");
+            if (line, column) != (1, 1)
+                && let Ok(source) = read_text(root, file)
+            {
+                diagnostic = diagnostic
+                    .at(&source, line, column)
+                    .width(slug.chars().count());
+            }
+            diagnostics.push(diagnostic);
         } else {
-            seen.insert(slug.as_str(), file);
+            seen.insert(slug.as_str(), (file, position));
         }
     }
 }

@@ -23,11 +23,10 @@ struct RawPage {
     summary: Option<Spanned<String>>,
 }
 
-/// Parses one page file. `file` is relative to the site folder.
-/// Parses one page file. `file` is relative to the site folder.
 /// A page with where its slug was written and its `@/...` links.
 pub type ParsedPage = (Page, (usize, usize), Vec<crate::content::links::LinkRef>);
 
+/// Parses one page file. `file` is relative to the site folder.
 pub fn parse(
     file: &Path,
     source: &str,
@@ -42,9 +41,15 @@ pub fn parse(
                 .hint("add at least `title:` between the two `---` lines"),
         ]);
     }
-    let raw: RawPage =
-        yaml::parse(file, source, front.yaml, front.yaml_line).map_err(|d| vec![d])?;
-    let mut check = FileCheck::new(file, source, front.yaml_line);
+    let (mut check, raw) = FileCheck::reading(
+        file,
+        source,
+        front.yaml_line,
+        yaml::read::<RawPage>(file, source, front.yaml, front.yaml_line),
+    );
+    let Some(raw) = raw else {
+        return Err(check.errors);
+    };
     let title = check.required(raw.title, "title", "add a line `title: ...`");
     let (slug, position) = slug_for(&mut check, file, raw.slug);
     let summary = raw

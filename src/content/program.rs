@@ -61,10 +61,31 @@ pub struct ParsedProgram {
     pub steps: Vec<ParsedStep>,
     /// `@/...` links in the intro.
     pub links: Vec<crate::content::links::LinkRef>,
+    /// What is wrong in the file; the program is what could be read with
+    /// the wrong parts left out (see [`ParsedExercise::problems`]).
+    ///
+    /// [`ParsedExercise::problems`]: crate::content::exercise::ParsedExercise::problems
+    pub problems: Vec<Diagnostic>,
 }
 
-/// Parses one program file. `file` is relative to the site folder.
+/// Parses one program file. `file` is relative to the site folder. Any
+/// problem in it is an error.
 pub fn parse(
+    file: &Path,
+    source: &str,
+    options: MarkdownOptions,
+) -> Result<ParsedProgram, Vec<Diagnostic>> {
+    let parsed = read(file, source, options)?;
+    if parsed.problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(parsed.problems)
+    }
+}
+
+/// Reads one program file as far as it can: an error only when nothing of
+/// it can be used; otherwise the program with its `problems`.
+pub fn read(
     file: &Path,
     source: &str,
     options: MarkdownOptions,
@@ -75,8 +96,15 @@ pub fn parse(
             "a program needs `title:`, `summary:` and a list of `exercises:`",
         )]);
     }
-    let raw: RawProgram = yaml::parse(file, source, text, 1).map_err(|d| vec![d])?;
-    let mut check = FileCheck::new(file, source, 1);
+    let (mut check, raw) = FileCheck::reading(
+        file,
+        source,
+        1,
+        yaml::read::<RawProgram>(file, source, text, 1),
+    );
+    let Some(raw) = raw else {
+        return Err(check.errors);
+    };
     let title = check.required(
         raw.title,
         "title",
@@ -122,9 +150,6 @@ pub fn parse(
         }
     }
     let updated = check.date(raw.updated);
-    if !check.errors.is_empty() {
-        return Err(check.errors);
-    }
     let (intro, links) = match &raw.intro {
         Some(text) => {
             let intro = markdown::parse(&text.value, options);
@@ -153,6 +178,7 @@ pub fn parse(
         slug_position,
         steps,
         links,
+        problems: check.errors,
     })
 }
 

@@ -60,14 +60,96 @@ pub fn split_front_matter<'a>(file: &Path, source: &'a str) -> Result<FrontMatte
         .hint("add a line `---` after the last YAML key to end the front matter"))
 }
 
-/// Parses YAML into `T`. `line_offset` is the file line of the YAML's first
-/// line, so that positions point into the file, not into the fragment.
+/// YAML read into `T`, and what was wrong in it.
+pub struct Read<T> {
+    /// The value with the wrong entries left out; `None` when even that
+    /// could not be read (a syntax error, say).
+    pub value: Option<T>,
+    /// Every problem found, in the order of the file.
+    pub errors: Vec<Diagnostic>,
+    /// The top-level keys left out because something in them was wrong: a
+    /// check must not also call them missing.
+    pub left_out: Vec<String>,
+}
+
+/// The most problems reported by reading one file again and again; a file
+/// with more is fixed a screenful at a time.
+const MAX_ERRORS: usize = 20;
+
+/// Reads YAML into `T`, reporting every wrong key and value, not only the
+/// first: after each, the entry holding it is left out (blanked, so lines
+/// and columns stay) and the YAML is read again. `first_line` is the file
+/// line of the YAML's first line, so that positions point into the file.
+///
+/// Only problems after the previous one count: an earlier one would be
+/// caused by the blanking (a list left empty), not by the file.
+pub fn read<T: DeserializeOwned>(
+    file: &Path,
+    source: &str,
+    yaml: &str,
+    first_line: usize,
+) -> Read<T> {
+    let mut text = std::borrow::Cow::Borrowed(yaml);
+    let mut errors = Vec::new();
+    let mut left_out = Vec::new();
+    let mut last = None;
+    loop {
+        let error = match from_str::<T>(&text) {
+            Ok(value) => {
+                return Read {
+                    value: Some(value),
+                    errors,
+                    left_out,
+                };
+            }
+            Err(error) => error,
+        };
+        let (diagnostic, (line, column), recoverable) = diagnose(file, source, first_line, &error);
+        // `tittle:` is reported with "did you mean `title`?": `title` is
+        // then not also missing.
+        if let serde_saphyr::Error::SerdeUnknownField {
+            field, expected, ..
+        } = error.without_snippet()
+            && let Some(meant) = closest(field, expected)
+        {
+            left_out.push(meant.to_string());
+        }
+        if last.is_some_and(|previous| (line, column) <= previous) {
+            break;
+        }
+        errors.push(diagnostic);
+        last = Some((line, column));
+        if !recoverable || errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let Some((blanked, key)) = leave_out(&text, line + 1 - first_line) else {
+            break;
+        };
+        left_out.extend(key);
+        text = std::borrow::Cow::Owned(blanked);
+    }
+    Read {
+        value: None,
+        errors,
+        left_out,
+    }
+}
+
+/// Parses YAML into `T`; every problem in it is an error.
 pub fn parse<T: DeserializeOwned>(
     file: &Path,
     source: &str,
     yaml: &str,
     first_line: usize,
-) -> Result<T, Diagnostic> {
+) -> Result<T, Vec<Diagnostic>> {
+    let read = read(file, source, yaml, first_line);
+    match read.value {
+        Some(value) if read.errors.is_empty() => Ok(value),
+        _ => Err(read.errors),
+    }
+}
+
+fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
     let options = serde_saphyr::options! {
         // `yes`/`no`/`on`/`off` are strings, not booleans: YAML 1.1 surprises are errors.
         strict_booleans: true,
@@ -79,42 +161,169 @@ pub fn parse<T: DeserializeOwned>(
             max_total_replayed_events: MAX_COPIED_VALUES,
         },
     };
+    serde_saphyr::from_str_with_options::<T>(yaml, options)
+}
+
+/// A serde-saphyr error as a diagnostic in the file, where it is (file line
+/// and column), and whether reading can go on without the entry there.
+fn diagnose(
+    file: &Path,
+    source: &str,
+    first_line: usize,
+    error: &serde_saphyr::Error,
+) -> (Diagnostic, (usize, usize), bool) {
     use serde_saphyr::Error as E;
-    serde_saphyr::from_str_with_options::<T>(yaml, options).map_err(|error| {
-        let outer = error.without_snippet();
-        // An error met while copying an anchor: described by the error itself,
-        // placed where the copy was asked for (the `*alias`).
-        let mut inner = outer;
-        while let E::AliasError { error, .. } = inner {
-            inner = error.without_snippet();
-        }
-        let (line, column) = outer
-            .location()
-            .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-        let line = line.max(1) + first_line - 1;
-        let written = written_at(source, line, column);
-        let (message, hint) = if tab_indented(source, line) && is_syntax(inner) {
-            tab_message()
-        } else {
-            describe(inner, written)
-        };
+    let outer = error.without_snippet();
+    // An error met while copying an anchor: described by the error itself,
+    // placed where the copy was asked for (the `*alias`).
+    let mut inner = outer;
+    while let E::AliasError { error, .. } = inner {
+        inner = error.without_snippet();
+    }
+    let (line, column) = outer
+        .location()
+        .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+    let line = line.max(1) + first_line - 1;
+    let column = column.max(1);
+    if is_syntax(inner)
+        && let Some((line, column)) = indent_tab(source, line, first_line)
+    {
+        let (message, hint) = tab_message();
         let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
-        // Underline the whole key or value that is wrong.
-        if let E::SerdeUnknownField { field: key, .. }
-        | E::DuplicateMappingKey { key: Some(key), .. } = inner
-        {
-            diagnostic = diagnostic.width(key.chars().count());
-        } else if let E::InvalidScalar { ty, .. } = inner
-            && is_integer(ty)
-            && !written.is_empty()
-        {
-            diagnostic = diagnostic.width(written.chars().count());
-        }
         if let Some(hint) = hint {
             diagnostic = diagnostic.hint(hint);
         }
-        diagnostic
-    })
+        return (diagnostic, (line, column), false);
+    }
+    let written = written_at(source, line, column);
+    let (message, hint) = describe(inner, written);
+    let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
+    // Underline the whole key or value that is wrong.
+    if let E::SerdeUnknownField { field: key, .. } | E::DuplicateMappingKey { key: Some(key), .. } =
+        inner
+    {
+        diagnostic = diagnostic.width(key.chars().count());
+    } else if let E::InvalidScalar { ty, .. } = inner
+        && is_integer(ty)
+        && !written.is_empty()
+    {
+        diagnostic = diagnostic.width(written.chars().count());
+    }
+    if let Some(hint) = hint {
+        diagnostic = diagnostic.hint(hint);
+    }
+    // Wrong keys and values are in one entry, which can be left out; the
+    // others are about the whole text (its syntax, its size, anchors).
+    let recoverable = outer.location().is_some()
+        && matches!(
+            inner,
+            E::SerdeUnknownField { .. }
+                | E::DuplicateMappingKey { .. }
+                | E::InvalidScalar { .. }
+                | E::InvalidBooleanStrict { .. }
+                | E::Unexpected { .. }
+                | E::SerdeInvalidType { .. }
+                | E::SerdeInvalidValue { .. }
+                | E::SerdeInvalidLength { .. }
+                | E::SerdeUnknownVariant { .. }
+                | E::NullIntoString { .. }
+        );
+    (diagnostic, (line, column), recoverable)
+}
+
+/// `yaml` with the entry on 1-based `line` blanked out: the `key: value`
+/// or `- item` that starts there or that the line belongs to, with the
+/// lines nested under it. Also the entry's key when it is a top-level key.
+fn leave_out(yaml: &str, line: usize) -> Option<(String, Option<String>)> {
+    let lines: Vec<&str> = yaml.split_inclusive('\n').collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let blank = |l: &str| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    };
+    let key_of = |l: &str| {
+        let t = l.trim();
+        let colon = t.find(": ").or_else(|| t.strip_suffix(':').map(str::len))?;
+        let key = t[..colon].trim_matches(['"', '\'']);
+        (!key.is_empty() && !t.starts_with(['-', '[', '{', '#'])).then(|| key.to_string())
+    };
+    let item = |l: &str| {
+        let t = l.trim_start_matches(' ');
+        t.starts_with("- ") || t.trim_end() == "-"
+    };
+    let wrong = line.checked_sub(1).filter(|&i| i < lines.len())?;
+    // The line that starts the entry: this one, or the nearest one above
+    // that is less indented (a value written over several lines).
+    let start = if item(lines[wrong]) || key_of(lines[wrong]).is_some() {
+        wrong
+    } else {
+        (0..wrong)
+            .rev()
+            .find(|&j| !blank(lines[j]) && indent(lines[j]) < indent(lines[wrong]))?
+    };
+    let depth = indent(lines[start]);
+    // A key with its value on the next lines may have a list at its own indent.
+    let open_key = !item(lines[start]) && lines[start].trim_end().ends_with(':');
+    let mut end = start + 1;
+    while end < lines.len()
+        && (blank(lines[end])
+            || indent(lines[end]) > depth
+            || (open_key && indent(lines[end]) == depth && item(lines[end])))
+    {
+        end += 1;
+    }
+    let mut blanked = String::with_capacity(yaml.len());
+    for (i, l) in lines.iter().enumerate() {
+        if (start..end).contains(&i) {
+            blanked.extend(
+                l.chars()
+                    .map(|c| if c == '\n' || c == '\r' { c } else { ' ' }),
+            );
+        } else {
+            blanked.push_str(l);
+        }
+    }
+    let key = (depth == 0 && !item(lines[start]))
+        .then(|| key_of(lines[start]))
+        .flatten();
+    Some((blanked, key))
+}
+
+/// Where the value of `path` (`["clinic", "logo"]`) is written in block
+/// YAML `source`, 1-based: for messages about a value checked after
+/// parsing, when its position was not kept. `None` if it is not found.
+pub fn key_position(source: &str, path: &[&str]) -> Option<(usize, usize)> {
+    let mut depth = None;
+    let mut wanted = path.iter();
+    let mut key = wanted.next()?;
+    for (i, line) in source.lines().enumerate() {
+        let text = line.trim_start_matches(' ');
+        let indent = line.len() - text.len();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        match depth {
+            // The parent's block ended without the key.
+            Some(d) if indent <= d => return None,
+            None if indent > 0 => continue,
+            _ => {}
+        }
+        let Some(rest) = text.strip_prefix(*key).and_then(|r| r.strip_prefix(':')) else {
+            continue;
+        };
+        match wanted.next() {
+            Some(next) => {
+                depth = Some(indent);
+                key = next;
+            }
+            None => {
+                let value = rest.len() - rest.trim_start().len();
+                let column = line[..indent + key.len() + 1].chars().count() + value + 1;
+                return Some((i + 1, column));
+            }
+        }
+    }
+    None
 }
 
 /// A 1-based `(line, column)` in the file for a spanned value.
@@ -144,19 +353,21 @@ fn written_at(source: &str, line: usize, column: usize) -> &str {
     &rest[..end]
 }
 
-/// Whether line `line` of `source`, or the line before it, is indented
-/// with a tab: YAML refuses tabs there, whatever words the parser uses.
-fn tab_indented(source: &str, line: usize) -> bool {
-    let indent_has_tab = |text: &str| {
-        text.chars()
-            .take_while(|c| matches!(c, ' ' | '\t' | '-'))
-            .any(|c| c == '\t')
-    };
-    source
-        .lines()
-        .skip(line.saturating_sub(2))
-        .take(if line >= 2 { 2 } else { 1 })
-        .any(indent_has_tab)
+/// Where a tab in the indent of a line near file line `line` is (the
+/// parser may stop a line before or after it): YAML refuses tabs there,
+/// whatever words the parser uses. Lines before `first_line` are not YAML.
+fn indent_tab(source: &str, line: usize, first_line: usize) -> Option<(usize, usize)> {
+    let text = |n: usize| source.lines().nth(n.checked_sub(1)?);
+    [line, line + 1, line.saturating_sub(1)]
+        .into_iter()
+        .filter(|&n| n >= first_line)
+        .find_map(|n| {
+            let column = text(n)?
+                .chars()
+                .take_while(|c| matches!(c, ' ' | '\t' | '-'))
+                .position(|c| c == '\t')?;
+            Some((n, column + 1))
+        })
 }
 
 /// Whether an error is about how the YAML is written rather than about a
@@ -318,25 +529,86 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_tab_in_the_indent_of_the_line_or_the_one_before_is_found() {
+    fn a_tab_in_the_indent_of_a_nearby_line_is_found() {
         let source = "title: Daily\nexercises:\n\t- exercise: cat-cow\n  - exercise: bird-dog\n";
-        assert!(!tab_indented(source, 1));
-        assert!(!tab_indented(source, 2));
-        assert!(tab_indented(source, 3), "the tab's own line");
-        assert!(tab_indented(source, 4), "the line after it");
-        assert!(!tab_indented(source, 5));
-        assert!(
-            !tab_indented("title: a\tb\n", 1),
+        assert_eq!(indent_tab(source, 1, 1), None);
+        assert_eq!(indent_tab(source, 2, 1), Some((3, 1)), "the line after");
+        assert_eq!(indent_tab(source, 3, 1), Some((3, 1)), "its own line");
+        assert_eq!(indent_tab(source, 4, 1), Some((3, 1)), "the line before");
+        assert_eq!(indent_tab(source, 5, 1), None);
+        assert_eq!(indent_tab(source, 2, 4), None, "not before the YAML");
+        assert_eq!(
+            indent_tab("title: a\tb\n", 1, 1),
+            None,
             "a tab inside a value is no indent"
         );
-        assert!(tab_indented("-\tx\n", 1), "after a list dash");
+        assert_eq!(
+            indent_tab("- \tx\n", 1, 1),
+            Some((1, 3)),
+            "after a list dash"
+        );
+    }
+
+    #[test]
+    fn leaves_out_the_entry_a_line_belongs_to() {
+        let blank = |yaml: &str, line| {
+            leave_out(yaml, line).map(|(text, key)| (text.replace(' ', "."), key))
+        };
+        let key = |k: &str| Some(k.to_string());
+        assert_eq!(
+            blank("dosage:\n  reps: ten\n  sets: 2\n", 2),
+            Some(("dosage:\n...........\n..sets:.2\n".to_string(), None)),
+            "a nested key: only its line"
+        );
+        assert_eq!(
+            blank(
+                "title: T\nexercises:\n- exercise: a\n- exercise: b\nupdated: x\n",
+                2
+            ),
+            Some((
+                "title:.T\n..........\n.............\n.............\nupdated:.x\n".to_string(),
+                key("exercises")
+            )),
+            "a key with its list at the same indent"
+        );
+        assert_eq!(
+            blank("cautions: [a,\n  b]\ntitle: T\n", 2),
+            Some((
+                ".............\n....\ntitle:.T\n".to_string(),
+                key("cautions")
+            )),
+            "a value over two lines, from its second"
+        );
+        assert_eq!(
+            blank(
+                "steps:\n  - exercise: x\n    dosge: 1\n  - exercise: y\n",
+                2
+            ),
+            Some((
+                "steps:\n...............\n............\n..-.exercise:.y\n".to_string(),
+                None
+            )),
+            "a list item with what is nested under it"
+        );
+        assert_eq!(blank("title: T\n", 5), None, "past the end");
+    }
+
+    #[test]
+    fn finds_where_a_key_is_written() {
+        let source = "title: T\nclinic:\n  name: C\n  # the logo\n  logo:  logo.svg\ntheme: x\n";
+        assert_eq!(key_position(source, &["clinic", "logo"]), Some((5, 10)));
+        assert_eq!(key_position(source, &["theme"]), Some((6, 8)));
+        assert_eq!(key_position(source, &["clinic"]), Some((2, 8)));
+        assert_eq!(key_position(source, &["logo"]), None, "not at the top");
+        assert_eq!(key_position(source, &["title", "logo"]), None);
     }
 
     #[test]
     fn a_tab_indented_line_is_explained_as_such() {
         let source = "title: Daily\nexercises:\n\t- exercise: cat-cow\n";
-        let error = parse::<serde_json::Value>(Path::new("daily.yaml"), source, source, 1)
+        let errors = parse::<serde_json::Value>(Path::new("daily.yaml"), source, source, 1)
             .expect_err("tabs are refused");
-        assert_eq!(error.message, "a tab is used where YAML needs spaces");
+        assert_eq!(errors[0].message, "a tab is used where YAML needs spaces");
+        assert_eq!((errors[0].line, errors[0].column), (3, 1));
     }
 }

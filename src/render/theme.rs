@@ -90,8 +90,7 @@ fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<
             .map(|(_, o, b)| (o.clone(), String::from_utf8_lossy(b).into_owned()));
         let parent = match yaml {
             Some((origin, text)) if !text.trim().is_empty() => {
-                let mut file: ThemeFile =
-                    crate::content::yaml::parse(&origin, &text, &text, 1).map_err(|d| vec![d])?;
+                let mut file: ThemeFile = crate::content::yaml::parse(&origin, &text, &text, 1)?;
                 let parent = file.extends.take();
                 if let Some(parent) = &parent
                     && !crate::content::check::is_slug(&parent.value)
@@ -207,9 +206,9 @@ fn theme_files(root: &Path, name: &str) -> Result<ThemeFiles, Vec<Diagnostic>> {
                 known.join(", ")
             ),
         };
-        return Err(vec![
-            Diagnostic::error(crate::config::FILE, format!("unknown theme `{name}`")).hint(hint),
-        ]);
+        let unknown =
+            Diagnostic::error(crate::config::FILE, format!("unknown theme `{name}`")).hint(hint);
+        return Err(vec![crate::config::at_key(unknown, root, &["theme"], name)]);
     }
     Ok(files
         .into_iter()

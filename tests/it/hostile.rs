@@ -86,7 +86,7 @@ fn yaml_mistakes_are_explained_in_clinic_words() {
         (
             "  - exercise: bird-dog",
             "\t- exercise: bird-dog",
-            "content/programs/daily.yaml:10:11",
+            "content/programs/daily.yaml:11:1",
             "a tab is used where YAML needs spaces",
         ),
         (
@@ -504,4 +504,120 @@ fn script_in_content_never_reaches_a_page() {
             }
         }
     }
+}
+
+/// The number of errors the build's summary line gives.
+fn error_count(err: &str) -> usize {
+    err.lines().filter(|l| l.starts_with("error: ")).count()
+}
+
+#[test]
+fn every_mistake_in_one_file_is_reported_in_one_run() {
+    let exercise = "content/exercises/cat-cow.md";
+    let err = build_fails(|site| {
+        edit(site, exercise, "  reps: 10", "  rep: 10");
+        edit(site, exercise, "  sets: 2", "  sets: two");
+        edit(site, exercise, "difficulty: beginner", "difficulty: easy");
+        edit(
+            site,
+            exercise,
+            "src: images/cat-cow.svg",
+            "src: images/nope.svg",
+        );
+        edit(site, exercise, "updated: 2026-10-01", "updated: 2026-13-01");
+        edit(
+            site,
+            exercise,
+            "Move **slowly**.",
+            "Move [slowly](@/exercises/nope.md).",
+        );
+    });
+    for (location, message) in [
+        ("cat-cow.md:10:3", "unknown key `rep`"),
+        ("cat-cow.md:11:9", "expected a whole number"),
+        ("cat-cow.md:8:13", "unknown difficulty `easy`"),
+        (
+            "cat-cow.md:16:10",
+            "the image `static/images/nope.svg` does not exist",
+        ),
+        ("cat-cow.md:20:10", "`2026-13-01` is not a date"),
+        (
+            "cat-cow.md:",
+            "the link target `@/exercises/nope.md` does not exist",
+        ),
+    ] {
+        assert_reported(&err, &format!("content/exercises/{location}"), message);
+    }
+    assert_eq!(error_count(&err), 6, "nothing more, nothing twice:\n{err}");
+    assert!(err.contains("6 errors in 1 file"), "{err}");
+}
+
+#[test]
+fn a_misspelt_key_is_not_also_missing_and_an_empty_one_is_said_to_be_empty() {
+    let err = build_fails(|site| {
+        edit(
+            site,
+            "content/exercises/cat-cow.md",
+            "title: Cat-Cow",
+            "tittle: Cat-Cow",
+        );
+        edit(
+            site,
+            "content/programs/daily.yaml",
+            "title: Daily routine",
+            "title:",
+        );
+    });
+    assert_reported(
+        &err,
+        "content/exercises/cat-cow.md:2:1",
+        "unknown key `tittle`",
+    );
+    assert!(!err.contains("`title` is missing"), "{err}");
+    assert_reported(
+        &err,
+        "content/programs/daily.yaml:1:1",
+        "`title` has no value",
+    );
+    assert_eq!(error_count(&err), 2, "{err}");
+}
+
+#[test]
+fn every_mistake_in_site_yaml_is_reported_in_one_run() {
+    let err = build_fails(|site| {
+        let path = site.join("site.yaml");
+        let text = read(&path);
+        std::fs::write(
+            path,
+            format!("{text}\nhandouts:\n  papr: a4\n  font_size: 40\n"),
+        )
+        .unwrap();
+    });
+    assert_reported(&err, "site.yaml:10:3", "unknown key `papr`");
+    assert_reported(&err, "site.yaml:11:14", "`font_size` is 40");
+    assert_eq!(error_count(&err), 2, "{err}");
+}
+
+#[test]
+fn a_slug_taken_twice_is_reported_even_when_the_other_file_is_broken() {
+    let err = build_fails(|site| {
+        edit(
+            site,
+            "content/exercises/cat-cow.md",
+            "updated: 2026-10-01",
+            "updated: 2026-13-45",
+        );
+        edit(
+            site,
+            "content/exercises/bird-dog.md",
+            "title: Bird Dog",
+            "title: Bird Dog\nslug: cat-cow",
+        );
+    });
+    assert_reported(&err, "content/exercises/cat-cow.md:20:10", "is not a date");
+    assert_reported(
+        &err,
+        "content/exercises/bird-dog.md:3:7",
+        "two exercises have the slug `cat-cow`: this file and `content/exercises/cat-cow.md`",
+    );
 }

@@ -69,7 +69,7 @@ invalid! {
     errors_on_out_of_range_number: "out-of-range" at "content/exercises/cat-cow.md:10:9" says "`reps` is 0, which is out of range";
     errors_on_negative_number: "negative-number" at "content/exercises/cat-cow.md:11:9" says "`sets` is -2, which is out of range";
     errors_on_overflowing_number: "overflowing-number" at "content/exercises/cat-cow.md:12:17" says "expected a whole number";
-    errors_on_duplicate_slug_naming_both_files: "duplicate-slug" at "content/exercises/cat-cow.md" says "two exercises have the slug `cat-cow`: this file and `content/exercises/cat-cow-copy.md`";
+    errors_on_duplicate_slug_naming_both_files: "duplicate-slug" at "content/exercises/cat-cow-copy.md:3:7" says "two exercises have the slug `cat-cow`: this file and `content/exercises/cat-cow.md`";
     errors_on_bad_slug: "bad-slug" at "content/exercises/cat-cow.md:3:7" says "`Cat_Cow` is not a valid slug";
     errors_on_file_name_that_is_no_slug: "bad-file-name" at "content/exercises/Cat Cow.md" says "the file name `Cat Cow` cannot be used as a web address";
     errors_on_program_naming_a_missing_exercise: "missing-program-exercise" at "content/programs/daily.yaml:8:15" says "the exercise `cat-cwo` does not exist";
