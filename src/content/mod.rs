@@ -457,7 +457,12 @@ fn assemble(
                     .to_string(),
             }
         };
-        Diagnostic::error(file, format!("{what} `{}` does not exist", r.slug))
+        let message = if is_draft {
+            format!("{what} `{}` is a draft, left out of this build", r.slug)
+        } else {
+            format!("{what} `{}` does not exist", r.slug)
+        };
+        Diagnostic::error(file, message)
             .at(source, r.line, r.column)
             .width(r.slug.chars().count())
             .hint(hint)

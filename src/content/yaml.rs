@@ -195,6 +195,16 @@ fn diagnose(
         }
         return (diagnostic, (line, column), false);
     }
+    if is_syntax(inner)
+        && let Some((line, column, quote)) = open_quote(source, line, first_line)
+    {
+        let diagnostic = Diagnostic::error(file, "this quoted text is not closed")
+            .at(source, line, column)
+            .hint(format!(
+                "end the text with another {quote} on this line, or remove the opening one"
+            ));
+        return (diagnostic, (line, column), false);
+    }
     let written = written_at(source, line, column);
     let (message, hint) = describe(inner, written);
     let mut diagnostic = Diagnostic::error(file, message).at(source, line, column);
@@ -370,6 +380,26 @@ fn indent_tab(source: &str, line: usize, first_line: usize) -> Option<(usize, us
         })
 }
 
+/// Where a value opened with a quote mark that its line does not close is,
+/// at file line `line` or up to 20 lines above (a quoted text may go on over
+/// lines, so the parser stops later), with the quote mark.
+fn open_quote(source: &str, line: usize, first_line: usize) -> Option<(usize, usize, char)> {
+    let lines: Vec<&str> = source.lines().collect();
+    let lowest = first_line.max(line.saturating_sub(20)).max(1);
+    (lowest..=line.min(lines.len())).rev().find_map(|n| {
+        let text = lines[n - 1].trim_end();
+        let body = text.trim_start_matches([' ', '-']);
+        let value = match body.find(": ") {
+            Some(i) if !body.starts_with(['"', '\'']) => body[i + 2..].trim_start(),
+            _ => body,
+        };
+        let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        let closed = value.len() > 1 && value.ends_with(quote);
+        let column = text[..text.len() - value.len()].chars().count() + 1;
+        (!closed).then_some((n, column, quote))
+    })
+}
+
 /// Whether an error is about how the YAML is written rather than about a
 /// value (a value's error stays the value's, even on a tab-indented line).
 fn is_syntax(error: &serde_saphyr::Error) -> bool {
@@ -477,6 +507,13 @@ fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<Strin
         E::InvalidBooleanStrict { .. } => (
             "expected `true` or `false`".into(),
             Some("write `true` or `false`; `yes`, `no`, `on` and `off` are not accepted".into()),
+        ),
+        E::Unexpected {
+            expected: "string scalar",
+            ..
+        } if written.starts_with(['[', '-']) => (
+            "expected text, not a list".into(),
+            Some("this key takes one value: write it without `[ ]` or `-`".into()),
         ),
         E::Unexpected {
             expected: "string scalar",
@@ -591,6 +628,24 @@ mod tests {
             "a list item with what is nested under it"
         );
         assert_eq!(blank("title: T\n", 5), None, "past the end");
+    }
+
+    #[test]
+    fn finds_a_quote_left_open() {
+        let source = "title: T\nsummary: \"Round and arch\ncautions: [a]\nnote: 'ok'\n";
+        assert_eq!(
+            open_quote(source, 3, 1),
+            Some((2, 10, '"')),
+            "the line above"
+        );
+        assert_eq!(open_quote(source, 4, 1), Some((2, 10, '"')));
+        assert_eq!(open_quote(source, 1, 1), None);
+        assert_eq!(
+            open_quote("- 'a\n", 1, 1),
+            Some((1, 3, '\'')),
+            "a list item"
+        );
+        assert_eq!(open_quote("a: \"x\"\n", 1, 1), None, "closed");
     }
 
     #[test]

@@ -101,6 +101,12 @@ fn yaml_mistakes_are_explained_in_clinic_words() {
             "content/programs/daily.yaml:3:12",
             "expected text",
         ),
+        (
+            "summary: Two exercises for every day.",
+            "summary: \"Two exercises for every day.",
+            "content/programs/daily.yaml:2:10",
+            "this quoted text is not closed",
+        ),
     ] {
         let err = build_fails(|site| edit(site, program, from, to));
         assert_reported(&err, location, message);
@@ -620,4 +626,34 @@ fn a_slug_taken_twice_is_reported_even_when_the_other_file_is_broken() {
         "content/exercises/bird-dog.md:3:7",
         "two exercises have the slug `cat-cow`: this file and `content/exercises/cat-cow.md`",
     );
+}
+
+#[test]
+fn a_list_for_one_value_and_a_reference_to_a_draft_say_so() {
+    let err = build_fails(|site| {
+        edit(
+            site,
+            "content/exercises/cat-cow.md",
+            "position: quadruped",
+            "position: [quadruped, kneeling]",
+        );
+        edit(
+            site,
+            "content/exercises/bird-dog.md",
+            "title: Bird Dog",
+            "title: Bird Dog\ndraft: true",
+        );
+    });
+    assert_reported(
+        &err,
+        "content/exercises/cat-cow.md:6:11",
+        "expected text, not a list",
+    );
+    assert!(err.contains("write it without `[ ]` or `-`"), "{err}");
+    assert_reported(
+        &err,
+        "content/exercises/cat-cow.md:19:11",
+        "the related exercise `bird-dog` is a draft, left out of this build",
+    );
+    assert!(!err.contains("does not exist"), "{err}");
 }
