@@ -242,7 +242,14 @@ pub fn read(
     });
     let mut related = Vec::new();
     for r in raw.related {
-        if check.slug(&r, "exercise slug") {
+        if r.value == slug {
+            check.error_at(
+                &r,
+                r.value.chars().count(),
+                "an exercise cannot be related to itself",
+                "remove it from `related:`; list other exercises that go well with this one",
+            );
+        } else if check.slug(&r, "exercise slug") {
             let (line, column) = yaml::position(&r, check.first_line);
             related.push(SlugRef {
                 slug: r.value,

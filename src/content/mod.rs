@@ -338,6 +338,27 @@ fn keep_parsed<T: Problems>(
     kept
 }
 
+/// The known path closest to a mistyped link target: one in the same
+/// folder whose file name is close (the shared `exercises/` and `.md` would
+/// make any two exercise paths look alike).
+fn closest_path<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
+    let (folder, name) = target.rsplit_once('/').unwrap_or(("", target));
+    let stem = |name: &'a str| name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let (folder_paths, names): (Vec<&'a str>, Vec<&'a str>) = known
+        .iter()
+        .filter_map(|path| {
+            let (f, n) = path.rsplit_once('/').unwrap_or(("", path));
+            (f == folder).then_some((*path, stem(n)))
+        })
+        .unzip();
+    let name = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let best = yaml::closest(name, &names)?;
+    names
+        .iter()
+        .position(|n| *n == best)
+        .map(|i| folder_paths[i])
+}
+
 /// A file read in part, with what is wrong in it.
 trait Problems {
     fn problems(&self) -> &[Diagnostic];
@@ -628,7 +649,7 @@ fn assemble(
                 "that file is a draft: publish it (remove `draft: true`) or build with `--drafts`"
                     .to_string()
             } else {
-                match yaml::closest(&r.target, &known) {
+                match closest_path(&r.target, &known) {
                     Some(best) => format!("did you mean `@/{best}`?"),
                     None => {
                         "write the path of a file under content/, e.g. `@/exercises/cat-cow.md`"
@@ -1076,6 +1097,29 @@ pub fn io_reason(error: Option<&std::io::Error>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_link_is_matched_by_its_file_name_in_its_folder() {
+        let known = [
+            "exercises/cat-cow.md",
+            "exercises/bird-dog.md",
+            "programs/daily.yaml",
+        ];
+        assert_eq!(closest_path("exercises/nope.md", &known), None);
+        assert_eq!(
+            closest_path("exercises/bird-dgo.md", &known),
+            Some("exercises/bird-dog.md")
+        );
+        assert_eq!(
+            closest_path("programs/dialy.yaml", &known),
+            Some("programs/daily.yaml")
+        );
+        assert_eq!(
+            closest_path("pages/cat-cow.md", &known),
+            None,
+            "another folder"
+        );
+    }
 
     #[test]
     fn wide_encodings_are_named() {

@@ -657,3 +657,20 @@ fn a_list_for_one_value_and_a_reference_to_a_draft_say_so() {
     );
     assert!(!err.contains("does not exist"), "{err}");
 }
+
+#[test]
+fn an_exercise_related_to_itself_is_refused() {
+    let err = build_fails(|site| {
+        edit(
+            site,
+            "content/exercises/cat-cow.md",
+            "related: [bird-dog]",
+            "related: [bird-dog, cat-cow]",
+        );
+    });
+    assert_reported(
+        &err,
+        "content/exercises/cat-cow.md:19:21",
+        "an exercise cannot be related to itself",
+    );
+}
