@@ -124,6 +124,10 @@ pub struct Staging {
     /// Permissions and owner a file this build writes gets (Unix): a cache
     /// entry is linked only if it has the same, since a link shares them.
     fresh: Option<(u32, u32)>,
+    /// The outermost folder this build made to hold the output (`deploy/`
+    /// for `-o deploy/site` on the first build): removed with the lock file
+    /// if the build fails, so that a failed first build leaves nothing.
+    made: Option<PathBuf>,
     finished: bool,
 }
 
@@ -142,6 +146,11 @@ impl Staging {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        let made = parent
+            .ancestors()
+            .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+            .last()
+            .map(Path::to_path_buf);
         fs::create_dir_all(&parent)
             .map_err(|e| io_error(&parent, "cannot create the folder", &e))?;
 
@@ -178,6 +187,7 @@ impl Staging {
             failure: Mutex::default(),
             failed: AtomicBool::new(false),
             fresh,
+            made,
             finished: false,
         })
     }
@@ -317,6 +327,15 @@ impl Drop for Staging {
         if !self.finished {
             remove_tree(&self.folder);
             interrupt::forget(&self.folder);
+            if let Some(made) = &self.made {
+                let _ = fs::remove_file(self.parent.join(format!(".{}.lock", self.name)));
+                // Only folders left empty: another build may have begun in one.
+                for folder in self.parent.ancestors() {
+                    if fs::remove_dir(folder).is_err() || folder == made {
+                        break;
+                    }
+                }
+            }
         }
     }
 }

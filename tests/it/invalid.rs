@@ -162,3 +162,32 @@ fn links_to_a_broken_file_are_not_reported_again() {
     );
     assert!(err.contains("1 error in 1 file"), "{err}");
 }
+
+#[test]
+fn a_failed_first_build_leaves_no_folder_and_no_lock_behind() {
+    let site = fixture("minimal");
+    overlay(site.path(), "invalid/template-drops-disclaimer");
+    // The pages are rendered (and fail) after the output's folder is made.
+    let build = movepress(site.path(), &["build", "-o", "deploy/public/site"]);
+    assert_eq!(build.status.code(), Some(1), "{}", stderr(&build));
+    assert!(
+        stderr(&build).contains("do not show the site disclaimer"),
+        "{}",
+        stderr(&build)
+    );
+    assert!(
+        !site.path().join("deploy").exists(),
+        "no deploy/ folder is left"
+    );
+
+    // A folder that was there stays, without the lock.
+    std::fs::create_dir(site.path().join("deploy")).unwrap();
+    let build = movepress(site.path(), &["build", "-o", "deploy/public/site"]);
+    assert_eq!(build.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(site.path().join("deploy"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "deploy/ is as it was: {left:?}");
+}
