@@ -108,13 +108,18 @@ fn refuse_published_folders(site: &Path, target: &Path) -> Result<(), Vec<Diagno
     Ok(())
 }
 
+/// Errors here name the option, never its value: the terminal and CI logs
+/// must not carry patient data.
 fn check_patient(patient: &Patient) -> Result<(), Vec<Diagnostic>> {
     if let Some(date) = &patient.date
         && !content::check::is_date(date)
     {
         return Err(vec![
-            Diagnostic::error(Path::new("--date"), format!("`{date}` is not a date"))
-                .hint("write the date as YYYY-MM-DD, e.g. `--date 2026-11-21`"),
+            Diagnostic::error(
+                Path::new("--date"),
+                "the date is not a real date in the form YYYY-MM-DD",
+            )
+            .hint("write the date as YYYY-MM-DD, e.g. `--date 2026-11-21`"),
         ]);
     }
     Ok(())
