@@ -233,6 +233,44 @@ fn handout_prints_blank_lines_without_a_patient() {
 }
 
 #[test]
+fn patient_box_keeps_the_name_and_date_given_or_blank() {
+    let site = example_site();
+    let name = ["--patient", "Zoë Müller-O’Brien"];
+    let date = ["--date", "2026-11-21"];
+    let clinician = ["--clinician", "Dr Ana Lima"];
+    let cases: [(&[&str], &[&str]); 6] = [
+        (&[], &["Name", "Date"]),
+        (&name, &["Patient: Zoë Müller-O’Brien", "Date:"]),
+        (&date, &["Patient:", "Date: 2026-11-21"]),
+        (
+            &[name, date].concat(),
+            &["Patient: Zoë Müller-O’Brien", "Date: 2026-11-21"],
+        ),
+        (&clinician, &["Patient:", "Date:", "Clinician: Dr Ana Lima"]),
+        // Given blank, as a script with an empty variable would.
+        (
+            &["--patient", "", "--date", " ", "--notes", "Gently."],
+            &["Patient:", "Date:", "Notes: Gently."],
+        ),
+    ];
+    for (fields, shown) in cases {
+        let mut args = vec!["handout", "desk-worker-reset", "-o", "box.pdf"];
+        args.extend_from_slice(fields);
+        let result = movepress(site.path(), &args);
+        assert!(result.status.success(), "{}", stderr(&result));
+        let first = &pages_text(&site.path().join("box.pdf"))[0];
+        // The box comes between the title and the program's intro.
+        let start = first.find("How often").expect("title");
+        let mut at = start;
+        for text in shown {
+            at += first[at..]
+                .find(text)
+                .unwrap_or_else(|| panic!("{fields:?}: no `{text}` in the box: {first}"));
+        }
+    }
+}
+
+#[test]
 fn fonts_are_embedded() {
     let site = example_site();
     let out = build_ok(site.path());

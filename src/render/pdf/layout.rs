@@ -656,36 +656,40 @@ impl<'a> Ctx<'a> {
                     clinician,
                     notes,
                 } = patient;
+                // The name and date always share the first row: one not given
+                // is a line to write it on, as on a handout with no patient.
                 let half = inner / 2.0;
-                let mut first: Vec<(f32, f32, Vec<Span>, &'static str)> = Vec::new();
-                if let Some(name) = &name {
-                    first.push((
-                        0.0,
-                        if date.is_some() { half * 1.25 } else { inner },
-                        labelled("Patient: ", name),
-                        "--patient",
-                    ));
+                let date_x = half * 1.3;
+                let mut rows = vec![vec![
+                    (0.0, half * 1.25, "Patient:", name, "--patient"),
+                    (date_x, inner - date_x, "Date:", date, "--date"),
+                ]];
+                if clinician.is_some() {
+                    rows.push(vec![(0.0, inner, "Clinician:", clinician, "--clinician")]);
                 }
-                if let Some(date) = &date {
-                    let x = if name.is_some() { half * 1.3 } else { 0.0 };
-                    first.push((x, inner - x, labelled("Date: ", date), "--date"));
-                }
-                let mut rows = vec![first];
-                if let Some(clinician) = &clinician {
-                    rows.push(vec![(
-                        0.0,
-                        inner,
-                        labelled("Clinician: ", clinician),
-                        "--clinician",
-                    )]);
-                }
-                if let Some(notes) = &notes {
-                    rows.push(vec![(0.0, inner, labelled("Notes: ", notes), "--notes")]);
+                if notes.is_some() {
+                    rows.push(vec![(0.0, inner, "Notes:", notes, "--notes")]);
                 }
                 let mut content = Block::new();
-                for row in rows.into_iter().filter(|r| !r.is_empty()) {
+                for row in rows {
                     let mut bottom = y;
-                    for (x, width, spans, origin) in row {
+                    for (x, width, label, value, origin) in row {
+                        let Some(value) = value else {
+                            let baseline = y + s;
+                            content.text(label, Face::Bold, s, pad + x, baseline, self.style.text);
+                            let start = pad + x + Face::Bold.width(label, s) + s * 0.5;
+                            content.rule(
+                                start,
+                                baseline + 2.0,
+                                pad + x + width,
+                                baseline + 2.0,
+                                0.7,
+                                self.style.text,
+                            );
+                            bottom = bottom.max(y + lead);
+                            continue;
+                        };
+                        let spans = labelled(&format!("{label} "), &value);
                         let lines = self.lines(&spans, Path::new(origin), s, width);
                         for (i, line) in lines.iter().enumerate() {
                             content.text_line(
