@@ -770,7 +770,8 @@ impl<'a> Ctx<'a> {
     /// numbered steps, with the cautions and the clinician's note under
     /// whichever column keeps the exercise shortest. Split, when the whole
     /// does not fit: the pictures beside the first steps, then the rest
-    /// across the page so that it can break between lines.
+    /// across the page so that it can break between lines (all of them
+    /// across the page when there are no pictures).
     pub(crate) fn exercise(
         &mut self,
         number: Option<usize>,
@@ -901,14 +902,15 @@ impl<'a> Ctx<'a> {
         // The breakable layout: the pictures beside the first steps, the
         // other steps across the page below them, line by line, then the
         // cautions (never without the last lines of the steps), the note and
-        // the QR code.
+        // the QR code. Without pictures every step is across the page: a step
+        // beside nothing would leave an empty column.
         let right_x = left_width + gutter;
         let mut first = Block::new().gap(gap);
         let left_height = pictures.height;
         first.place(pictures, 0.0, 0.0);
         let mut y = 0.0;
         let mut beside = 0;
-        while beside < paras.len() && (beside == 0 || y < left_height) {
+        while left_height > 0.0 && beside < paras.len() && (beside == 0 || y < left_height) {
             if beside > 0 {
                 y += paras[beside].gap_before;
             }
@@ -935,7 +937,11 @@ impl<'a> Ctx<'a> {
             ),
         }
         let rest = wide.get(beside..).unwrap_or_default();
-        let gap_first = rest.first().map_or(0.0, |p| p.gap_before);
+        let gap_first = match rest.first() {
+            Some(p) if left_height > 0.0 => p.gap_before,
+            Some(_) => gap,
+            None => 0.0,
+        };
         let mut units = self.para_blocks(rest, gap_first);
         match units.last_mut() {
             Some(last) => last.keep = Keep::Always,
@@ -958,7 +964,10 @@ impl<'a> Ctx<'a> {
             .anchors
             .first()
             .map_or_else(|| exercise.title.clone(), |a| a.title.clone());
-        let mut split = vec![head, first];
+        let mut split = vec![head];
+        if left_height > 0.0 {
+            split.push(first);
+        }
         for mut unit in units {
             unit.continues = Some(label.clone());
             split.push(unit);
