@@ -550,3 +550,41 @@ fn a_long_exercise_without_pictures_sets_every_step_across_the_page() {
     let (beside, across) = (left_of(&pdf, "Step 1:"), left_of(&pdf, "Step 30:"));
     assert!(beside > across + 100.0, "{beside} vs {across}");
 }
+
+/// The intro's last bullet never starts a page alone: whatever the length of
+/// the notes above it, it shares its page with the bullet before it.
+#[test]
+fn an_intros_last_line_is_never_alone_on_a_page() {
+    let site = example_site();
+    let mut breaks = 0;
+    for words in (60..=140).step_by(4) {
+        let notes = vec!["word"; words].join(" ");
+        let result = movepress(
+            site.path(),
+            &[
+                "handout",
+                "daily-upper-back-mobility",
+                "--large-print",
+                "--paper",
+                "a4",
+                "--notes",
+                &notes,
+                "-o",
+                "x.pdf",
+            ],
+        );
+        assert!(result.status.success(), "{}", stderr(&result));
+        let pages = pages_text(&site.path().join("x.pdf"));
+        let on = |text: &str| pages.iter().position(|p| p.contains(text));
+        let (first, last) = (
+            on("Move slowly and breathe steadily."),
+            on("Mild stretching is fine."),
+        );
+        assert_eq!(first, last, "{words} words of notes: the bullets are apart");
+        // The search covers lengths where the intro does break across pages.
+        if on("These three moves") != last {
+            breaks += 1;
+        }
+    }
+    assert!(breaks > 0, "no length of notes moved the bullets to page 2");
+}

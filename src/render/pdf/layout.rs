@@ -317,7 +317,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Paragraphs as page blocks that may break between lines, but never
-    /// leave a paragraph's first or last line alone on a page.
+    /// leave a paragraph's first or last line, or the last line of all,
+    /// alone on a page.
     pub(crate) fn para_blocks(&self, paras: &[Para], gap_first: f32) -> Vec<Block> {
         let mut out = Vec::new();
         for (pi, p) in paras.iter().enumerate() {
@@ -342,6 +343,11 @@ impl<'a> Ctx<'a> {
                 };
                 out.push(b);
             }
+        }
+        // Nor the last line of them all: a last paragraph of one line (a
+        // list's last item) stays with the line before it.
+        if let [.., before_last, _] = out.as_mut_slice() {
+            before_last.keep = Keep::Always;
         }
         out
     }
