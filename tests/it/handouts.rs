@@ -588,3 +588,54 @@ fn an_intros_last_line_is_never_alone_on_a_page() {
     }
     assert!(breaks > 0, "no length of notes moved the bullets to page 2");
 }
+
+/// The clinician's note is a bar across the page under every exercise, in
+/// large print too: never in the narrow column beside the steps, where it
+/// ran three or four words a line.
+#[test]
+fn every_clinicians_note_is_across_the_page() {
+    let site = example_site();
+    let out = build_ok(site.path());
+    for program in [
+        "daily-upper-back-mobility",
+        "desk-worker-reset",
+        "full-upper-back-routine",
+        "gentle-stretching",
+    ] {
+        let source = read(&site.path().join(format!("content/programs/{program}.yaml")));
+        let notes = source
+            .lines()
+            .filter(|l| l.trim().starts_with("note:"))
+            .count();
+        let large = site.path().join(format!("{program}.pdf"));
+        let result = movepress(
+            site.path(),
+            &[
+                "handout",
+                program,
+                "--large-print",
+                "--paper",
+                "a4",
+                "-o",
+                large.to_str().unwrap(),
+            ],
+        );
+        assert!(result.status.success(), "{}", stderr(&result));
+        for pdf in [out.join(format!("handouts/{program}.pdf")), large] {
+            let document = lopdf::Document::load(&pdf).unwrap();
+            let labels: Vec<(f32, String)> = (1..=document.get_pages().len() as u32)
+                .flat_map(|page| runs(&pdf, page))
+                .filter(|(_, text)| text.starts_with("Note from"))
+                .collect();
+            assert_eq!(labels.len(), notes, "{}: {labels:?}", pdf.display());
+            for (x, text) in labels {
+                // Across the page: at the left margin, with room for the label on one line.
+                assert!(
+                    x < 72.0 && text.starts_with("Note from your clinician:"),
+                    "{}: `{text}` at x = {x}",
+                    pdf.display()
+                );
+            }
+        }
+    }
+}

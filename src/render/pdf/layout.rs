@@ -773,11 +773,11 @@ impl<'a> Ctx<'a> {
 
     /// One exercise, in two layouts for the pager to choose from. Whole: a
     /// title bar with the dosage, then the pictures and QR code beside the
-    /// numbered steps, with the cautions and the clinician's note under
-    /// whichever column keeps the exercise shortest. Split, when the whole
-    /// does not fit: the pictures beside the first steps, then the rest
-    /// across the page so that it can break between lines (all of them
-    /// across the page when there are no pictures).
+    /// numbered steps, with the cautions under whichever column keeps the
+    /// exercise shortest and the clinician's note across the page below.
+    /// Split, when the whole does not fit: the pictures beside the first
+    /// steps, then the rest across the page so that it can break between
+    /// lines (all of them across the page when there are no pictures).
     pub(crate) fn exercise(
         &mut self,
         number: Option<usize>,
@@ -827,8 +827,10 @@ impl<'a> Ctx<'a> {
         let y = self.draw_paras(&mut steps, &paras, 0.0, 0.0, self.style.text);
         steps.extend_to(y);
 
-        // Each extra (cautions, note) is set for the left column, the right
-        // column and the full width, and goes where the exercise stays shortest.
+        // The cautions are set for the left column, the right column and the
+        // full width, and go where the exercise stays shortest. The note is a
+        // sentence to read: always across the page, last, as in the split
+        // layout (in the narrow left column it ran three or four words a line).
         let mut extras = Vec::new();
         if !exercise.cautions.is_empty() {
             extras.push([
@@ -837,15 +839,8 @@ impl<'a> Ctx<'a> {
                 self.cautions(&exercise.cautions, &origin, self.width),
             ]);
         }
-        if let Some((text, note_origin)) = note {
-            extras.push([
-                self.note(text, note_origin, left_width),
-                self.note(text, note_origin, right_width),
-                self.note(text, note_origin, self.width),
-            ]);
-        }
         let gap = s * 0.7;
-        // Try every placement of the few extras, comparing heights only (right
+        // Try every placement of the extras, comparing heights only (right
         // column first, so that the cautions sit beside the steps when that costs nothing).
         let heights = [vec![left.height], vec![steps.height], Vec::new()];
         let stack = |column: &[f32]| -> f32 {
@@ -874,13 +869,10 @@ impl<'a> Ctx<'a> {
         for extra in extras {
             let choice = [1, 0, 2][rest % 3];
             rest /= 3;
-            let [narrow, wide, full] = extra;
-            columns[choice].push(
-                [narrow, wide, full]
-                    .into_iter()
-                    .nth(choice)
-                    .unwrap_or_else(Block::new),
-            );
+            columns[choice].extend(extra.into_iter().nth(choice));
+        }
+        if let Some((text, note_origin)) = note {
+            columns[2].push(self.note(text, note_origin, self.width));
         }
 
         // The compact layout, placed whole when it fits on the page.
