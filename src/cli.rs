@@ -71,17 +71,20 @@ pub enum Command {
         /// The site folder (the one with site.yaml)
         #[arg(long, default_value = ".", value_name = "DIR")]
         site: PathBuf,
+        // The patient's fields take a value that starts with `-` too: clap
+        // would otherwise print it back as an unknown argument, putting
+        // patient data on the terminal.
         /// The patient's name, printed in the patient box
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
         patient: Option<String>,
         /// The date printed on the handout (YYYY-MM-DD)
-        #[arg(long, value_name = "DATE")]
+        #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
         date: Option<String>,
         /// The clinician's name
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", allow_hyphen_values = true)]
         clinician: Option<String>,
         /// Notes for the patient, printed under their name
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         notes: Option<String>,
         /// Where to write the PDF [default: <program>.pdf in the current folder]
         #[arg(short, long, value_name = "FILE")]

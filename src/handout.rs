@@ -33,7 +33,16 @@ pub fn write(request: &Request) -> Result<PathBuf, Vec<Diagnostic>> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.pdf", request.name)));
     refuse_published_folders(&request.site, &target)?;
-    check_patient(&request.patient)?;
+    // A field given blank (`--date ""` from a script) is a line to write on,
+    // as when it is not given.
+    let given = |field: &Option<String>| field.clone().filter(|v| !v.trim().is_empty());
+    let patient = Patient {
+        name: given(&request.patient.name),
+        date: given(&request.patient.date),
+        clinician: given(&request.patient.clinician),
+        notes: given(&request.patient.notes),
+    };
+    check_patient(&patient)?;
 
     let (site, _warnings) = content::load(&request.site, LoadOptions::default())?;
     let look = crate::render::theme::handout_look(&request.site, &site.config.theme)?;
@@ -44,7 +53,6 @@ pub fn write(request: &Request) -> Result<PathBuf, Vec<Diagnostic>> {
     if request.large_print {
         options.font_size = options.font_size.max(LARGE_PRINT_POINTS);
     }
-    let patient = &request.patient;
     let has_patient = [
         &patient.name,
         &patient.date,
@@ -53,7 +61,7 @@ pub fn write(request: &Request) -> Result<PathBuf, Vec<Diagnostic>> {
     ]
     .iter()
     .any(|f| f.is_some());
-    options.patient = has_patient.then(|| patient.clone());
+    options.patient = has_patient.then_some(patient);
 
     let bytes = if let Some(program) = site.programs.iter().find(|p| p.slug == request.name) {
         pdf::program_handout(&site, program, &options)?
@@ -108,13 +116,18 @@ fn refuse_published_folders(site: &Path, target: &Path) -> Result<(), Vec<Diagno
     Ok(())
 }
 
+/// Errors here name the option, never its value: the terminal and CI logs
+/// must not carry patient data.
 fn check_patient(patient: &Patient) -> Result<(), Vec<Diagnostic>> {
     if let Some(date) = &patient.date
         && !content::check::is_date(date)
     {
         return Err(vec![
-            Diagnostic::error(Path::new("--date"), format!("`{date}` is not a date"))
-                .hint("write the date as YYYY-MM-DD, e.g. `--date 2026-11-21`"),
+            Diagnostic::error(
+                Path::new("--date"),
+                "the date is not a real date in the form YYYY-MM-DD",
+            )
+            .hint("write the date as YYYY-MM-DD, e.g. `--date 2026-11-21`"),
         ]);
     }
     Ok(())

@@ -24,6 +24,59 @@ fn pages_text(pdf: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Each run of text on page `page` (from 1) with its left edge, in points
+/// from the page's left edge.
+fn runs(pdf: &Path, page: u32) -> Vec<(f32, String)> {
+    let document = lopdf::Document::load(pdf).expect("the PDF parses");
+    let id = document.get_pages()[&page];
+    let encodings: std::collections::BTreeMap<Vec<u8>, lopdf::Encoding> = document
+        .get_page_fonts(id)
+        .expect("fonts")
+        .into_iter()
+        .map(|(name, font)| (name, font.get_font_encoding(&document).expect("encoding")))
+        .collect();
+    let content = lopdf::content::Content::decode(&document.get_page_content(id)).expect("content");
+    let number = |o: &lopdf::Object| o.as_float().expect("a number");
+    // Only the translation of the current matrix matters here: nothing is
+    // drawn scaled but pictures.
+    let (mut saved, mut origin, mut text_x) = (Vec::new(), (0.0, 0.0), 0.0);
+    let mut encoding = None;
+    let mut out = Vec::new();
+    for op in &content.operations {
+        match op.operator.as_str() {
+            "q" => saved.push(origin),
+            "Q" => origin = saved.pop().expect("q before Q"),
+            "cm" => {
+                let m: Vec<f32> = op.operands.iter().map(number).collect();
+                origin = (origin.0 + m[4], origin.1 + m[5]);
+            }
+            "Tm" => text_x = origin.0 + number(&op.operands[4]),
+            "Tf" => encoding = encodings.get(op.operands[0].as_name().expect("font name")),
+            "Tj" => {
+                let bytes = op.operands[0].as_str().expect("a string");
+                let text = lopdf::Document::decode_text(encoding.expect("a font"), bytes)
+                    .expect("decodes");
+                out.push((text_x, text));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Where the run of text that starts with `start` begins, on any page.
+fn left_of(pdf: &Path, start: &str) -> f32 {
+    let pages = lopdf::Document::load(pdf)
+        .expect("parses")
+        .get_pages()
+        .len() as u32;
+    (1..=pages)
+        .flat_map(|page| runs(pdf, page))
+        .find(|(_, text)| text.starts_with(start))
+        .unwrap_or_else(|| panic!("no `{start}` in {}", pdf.display()))
+        .0
+}
+
 fn all_text(pdf: &Path) -> String {
     pages_text(pdf).join(" ")
 }
@@ -233,6 +286,44 @@ fn handout_prints_blank_lines_without_a_patient() {
 }
 
 #[test]
+fn patient_box_keeps_the_name_and_date_given_or_blank() {
+    let site = example_site();
+    let name = ["--patient", "Zoë Müller-O’Brien"];
+    let date = ["--date", "2026-11-21"];
+    let clinician = ["--clinician", "Dr Ana Lima"];
+    let cases: [(&[&str], &[&str]); 6] = [
+        (&[], &["Name", "Date"]),
+        (&name, &["Patient: Zoë Müller-O’Brien", "Date:"]),
+        (&date, &["Patient:", "Date: 2026-11-21"]),
+        (
+            &[name, date].concat(),
+            &["Patient: Zoë Müller-O’Brien", "Date: 2026-11-21"],
+        ),
+        (&clinician, &["Patient:", "Date:", "Clinician: Dr Ana Lima"]),
+        // Given blank, as a script with an empty variable would.
+        (
+            &["--patient", "", "--date", " ", "--notes", "Gently."],
+            &["Patient:", "Date:", "Notes: Gently."],
+        ),
+    ];
+    for (fields, shown) in cases {
+        let mut args = vec!["handout", "desk-worker-reset", "-o", "box.pdf"];
+        args.extend_from_slice(fields);
+        let result = movepress(site.path(), &args);
+        assert!(result.status.success(), "{}", stderr(&result));
+        let first = &pages_text(&site.path().join("box.pdf"))[0];
+        // The box comes between the title and the program's intro.
+        let start = first.find("How often").expect("title");
+        let mut at = start;
+        for text in shown {
+            at += first[at..]
+                .find(text)
+                .unwrap_or_else(|| panic!("{fields:?}: no `{text}` in the box: {first}"));
+        }
+    }
+}
+
+#[test]
 fn fonts_are_embedded() {
     let site = example_site();
     let out = build_ok(site.path());
@@ -398,5 +489,153 @@ fn handout_refuses_any_built_site_and_never_echoes_the_patient() {
     );
     for c in ['王', '小', '明'] {
         assert!(!err.contains(c), "the patient's name is echoed: {err}");
+    }
+}
+
+/// An exercise taller than a page is split: its first steps beside its
+/// pictures, the others across the page. Without pictures every step is
+/// across the page, none beside an empty column.
+#[test]
+fn a_long_exercise_without_pictures_sets_every_step_across_the_page() {
+    let site = example_site();
+    let steps: String = (1..=30)
+        .map(|i| {
+            format!(
+                "{i}. Step {i}: move slowly and carefully, breathing out as you go, keeping \
+                 your shoulders relaxed and your neck long, and stop if anything hurts.\n"
+            )
+        })
+        .collect();
+    let lengthen = |slug: &str, pictures: bool| {
+        let file = site.path().join(format!("content/exercises/{slug}.md"));
+        let source = read(&file);
+        let (front, body) = source[4..].split_once("\n---\n").expect("front matter");
+        let front = if pictures {
+            front.to_string()
+        } else {
+            let start = front.find("images:").expect("images");
+            let end = front[start..].find("\nrelated:").expect("related") + start;
+            format!("{}{}", &front[..start], &front[end + 1..])
+        };
+        let body = body.split("## Steps").next().expect("body");
+        std::fs::write(
+            &file,
+            format!("---\n{front}\n---\n{body}## Steps\n\n{steps}"),
+        )
+        .unwrap();
+    };
+    lengthen("cat-cow", false);
+    lengthen("bear-rolls", true);
+    std::fs::write(
+        site.path().join("content/programs/one-long.yaml"),
+        "title: One long exercise\nsummary: Only cat-cow.\nexercises:\n  - exercise: cat-cow\n",
+    )
+    .unwrap();
+    let out = build_ok(site.path());
+
+    for pdf in ["handouts/one-long.pdf", "handouts/exercises/cat-cow.pdf"] {
+        let pdf = out.join(pdf);
+        let first = left_of(&pdf, "Step 1:");
+        for i in [2, 12, 30] {
+            assert_eq!(
+                left_of(&pdf, &format!("Step {i}:")),
+                first,
+                "{}: step {i} is not where step 1 is",
+                pdf.display()
+            );
+        }
+    }
+    // With pictures, the first steps are beside them (as before).
+    let pdf = out.join("handouts/exercises/bear-rolls.pdf");
+    let (beside, across) = (left_of(&pdf, "Step 1:"), left_of(&pdf, "Step 30:"));
+    assert!(beside > across + 100.0, "{beside} vs {across}");
+}
+
+/// The intro's last bullet never starts a page alone: whatever the length of
+/// the notes above it, it shares its page with the bullet before it.
+#[test]
+fn an_intros_last_line_is_never_alone_on_a_page() {
+    let site = example_site();
+    let mut breaks = 0;
+    for words in (60..=140).step_by(4) {
+        let notes = vec!["word"; words].join(" ");
+        let result = movepress(
+            site.path(),
+            &[
+                "handout",
+                "daily-upper-back-mobility",
+                "--large-print",
+                "--paper",
+                "a4",
+                "--notes",
+                &notes,
+                "-o",
+                "x.pdf",
+            ],
+        );
+        assert!(result.status.success(), "{}", stderr(&result));
+        let pages = pages_text(&site.path().join("x.pdf"));
+        let on = |text: &str| pages.iter().position(|p| p.contains(text));
+        let (first, last) = (
+            on("Move slowly and breathe steadily."),
+            on("Mild stretching is fine."),
+        );
+        assert_eq!(first, last, "{words} words of notes: the bullets are apart");
+        // The search covers lengths where the intro does break across pages.
+        if on("These three moves") != last {
+            breaks += 1;
+        }
+    }
+    assert!(breaks > 0, "no length of notes moved the bullets to page 2");
+}
+
+/// The clinician's note is a bar across the page under every exercise, in
+/// large print too: never in the narrow column beside the steps, where it
+/// ran three or four words a line.
+#[test]
+fn every_clinicians_note_is_across_the_page() {
+    let site = example_site();
+    let out = build_ok(site.path());
+    for program in [
+        "daily-upper-back-mobility",
+        "desk-worker-reset",
+        "full-upper-back-routine",
+        "gentle-stretching",
+    ] {
+        let source = read(&site.path().join(format!("content/programs/{program}.yaml")));
+        let notes = source
+            .lines()
+            .filter(|l| l.trim().starts_with("note:"))
+            .count();
+        let large = site.path().join(format!("{program}.pdf"));
+        let result = movepress(
+            site.path(),
+            &[
+                "handout",
+                program,
+                "--large-print",
+                "--paper",
+                "a4",
+                "-o",
+                large.to_str().unwrap(),
+            ],
+        );
+        assert!(result.status.success(), "{}", stderr(&result));
+        for pdf in [out.join(format!("handouts/{program}.pdf")), large] {
+            let document = lopdf::Document::load(&pdf).unwrap();
+            let labels: Vec<(f32, String)> = (1..=document.get_pages().len() as u32)
+                .flat_map(|page| runs(&pdf, page))
+                .filter(|(_, text)| text.starts_with("Note from"))
+                .collect();
+            assert_eq!(labels.len(), notes, "{}: {labels:?}", pdf.display());
+            for (x, text) in labels {
+                // Across the page: at the left margin, with room for the label on one line.
+                assert!(
+                    x < 72.0 && text.starts_with("Note from your clinician:"),
+                    "{}: `{text}` at x = {x}",
+                    pdf.display()
+                );
+            }
+        }
     }
 }

@@ -301,3 +301,57 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// An error about a patient's field names the option and what to write,
+/// never the text given: the terminal and CI logs must not carry it.
+#[test]
+fn errors_about_patient_fields_name_the_option_never_the_text() {
+    let site = example_site();
+    let cases: [(&[&str], &str, &[&str]); 6] = [
+        (
+            &["--date", "17/03/1961"],
+            "--date",
+            &["17/03/1961", "17", "1961"],
+        ),
+        (&["--date", "-1 Canary"], "--date", &["Canary"]),
+        (
+            &["--patient", "-Zoë Canary 🐈"],
+            "--patient",
+            &["Zoë", "Canary", "🐈"],
+        ),
+        (
+            &["--clinician", "--Dr Canary 🐈"],
+            "--clinician",
+            &["Canary", "🐈"],
+        ),
+        (
+            &["--notes", "- Canary 🐈 left side"],
+            "--notes",
+            &["Canary", "🐈", "left side"],
+        ),
+        (&["--notes", "--canary"], "", &["canary"]),
+    ];
+    for (fields, option, secrets) in cases {
+        let mut args = vec!["handout", "daily-upper-back-mobility", "-o", "x.pdf"];
+        args.extend_from_slice(fields);
+        let output = crate::support::movepress(site.path(), &args);
+        let err = stderr(&output);
+        if option.is_empty() {
+            // A value that looks like an option is the value, not an error.
+            assert!(output.status.success(), "{args:?}: {err}");
+        } else {
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+            assert!(err.contains(&format!("--> {option}")), "{args:?}: {err}");
+        }
+        if option == "--date" {
+            assert!(err.contains("YYYY-MM-DD"), "{err}");
+        }
+        for secret in secrets {
+            assert!(
+                !err.contains(secret),
+                "{args:?}: `{secret}` is echoed: {err}"
+            );
+        }
+        assert_not_shown(&output);
+    }
+}

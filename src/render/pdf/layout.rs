@@ -317,7 +317,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Paragraphs as page blocks that may break between lines, but never
-    /// leave a paragraph's first or last line alone on a page.
+    /// leave a paragraph's first or last line, or the last line of all,
+    /// alone on a page.
     pub(crate) fn para_blocks(&self, paras: &[Para], gap_first: f32) -> Vec<Block> {
         let mut out = Vec::new();
         for (pi, p) in paras.iter().enumerate() {
@@ -342,6 +343,11 @@ impl<'a> Ctx<'a> {
                 };
                 out.push(b);
             }
+        }
+        // Nor the last line of them all: a last paragraph of one line (a
+        // list's last item) stays with the line before it.
+        if let [.., before_last, _] = out.as_mut_slice() {
+            before_last.keep = Keep::Always;
         }
         out
     }
@@ -656,36 +662,40 @@ impl<'a> Ctx<'a> {
                     clinician,
                     notes,
                 } = patient;
+                // The name and date always share the first row: one not given
+                // is a line to write it on, as on a handout with no patient.
                 let half = inner / 2.0;
-                let mut first: Vec<(f32, f32, Vec<Span>, &'static str)> = Vec::new();
-                if let Some(name) = &name {
-                    first.push((
-                        0.0,
-                        if date.is_some() { half * 1.25 } else { inner },
-                        labelled("Patient: ", name),
-                        "--patient",
-                    ));
+                let date_x = half * 1.3;
+                let mut rows = vec![vec![
+                    (0.0, half * 1.25, "Patient:", name, "--patient"),
+                    (date_x, inner - date_x, "Date:", date, "--date"),
+                ]];
+                if clinician.is_some() {
+                    rows.push(vec![(0.0, inner, "Clinician:", clinician, "--clinician")]);
                 }
-                if let Some(date) = &date {
-                    let x = if name.is_some() { half * 1.3 } else { 0.0 };
-                    first.push((x, inner - x, labelled("Date: ", date), "--date"));
-                }
-                let mut rows = vec![first];
-                if let Some(clinician) = &clinician {
-                    rows.push(vec![(
-                        0.0,
-                        inner,
-                        labelled("Clinician: ", clinician),
-                        "--clinician",
-                    )]);
-                }
-                if let Some(notes) = &notes {
-                    rows.push(vec![(0.0, inner, labelled("Notes: ", notes), "--notes")]);
+                if notes.is_some() {
+                    rows.push(vec![(0.0, inner, "Notes:", notes, "--notes")]);
                 }
                 let mut content = Block::new();
-                for row in rows.into_iter().filter(|r| !r.is_empty()) {
+                for row in rows {
                     let mut bottom = y;
-                    for (x, width, spans, origin) in row {
+                    for (x, width, label, value, origin) in row {
+                        let Some(value) = value else {
+                            let baseline = y + s;
+                            content.text(label, Face::Bold, s, pad + x, baseline, self.style.text);
+                            let start = pad + x + Face::Bold.width(label, s) + s * 0.5;
+                            content.rule(
+                                start,
+                                baseline + 2.0,
+                                pad + x + width,
+                                baseline + 2.0,
+                                0.7,
+                                self.style.text,
+                            );
+                            bottom = bottom.max(y + lead);
+                            continue;
+                        };
+                        let spans = labelled(&format!("{label} "), &value);
                         let lines = self.lines(&spans, Path::new(origin), s, width);
                         for (i, line) in lines.iter().enumerate() {
                             content.text_line(
@@ -763,10 +773,11 @@ impl<'a> Ctx<'a> {
 
     /// One exercise, in two layouts for the pager to choose from. Whole: a
     /// title bar with the dosage, then the pictures and QR code beside the
-    /// numbered steps, with the cautions and the clinician's note under
-    /// whichever column keeps the exercise shortest. Split, when the whole
-    /// does not fit: the pictures beside the first steps, then the rest
-    /// across the page so that it can break between lines.
+    /// numbered steps, with the cautions under whichever column keeps the
+    /// exercise shortest and the clinician's note across the page below.
+    /// Split, when the whole does not fit: the pictures beside the first
+    /// steps, then the rest across the page so that it can break between
+    /// lines (all of them across the page when there are no pictures).
     pub(crate) fn exercise(
         &mut self,
         number: Option<usize>,
@@ -816,8 +827,10 @@ impl<'a> Ctx<'a> {
         let y = self.draw_paras(&mut steps, &paras, 0.0, 0.0, self.style.text);
         steps.extend_to(y);
 
-        // Each extra (cautions, note) is set for the left column, the right
-        // column and the full width, and goes where the exercise stays shortest.
+        // The cautions are set for the left column, the right column and the
+        // full width, and go where the exercise stays shortest. The note is a
+        // sentence to read: always across the page, last, as in the split
+        // layout (in the narrow left column it ran three or four words a line).
         let mut extras = Vec::new();
         if !exercise.cautions.is_empty() {
             extras.push([
@@ -826,15 +839,8 @@ impl<'a> Ctx<'a> {
                 self.cautions(&exercise.cautions, &origin, self.width),
             ]);
         }
-        if let Some((text, note_origin)) = note {
-            extras.push([
-                self.note(text, note_origin, left_width),
-                self.note(text, note_origin, right_width),
-                self.note(text, note_origin, self.width),
-            ]);
-        }
         let gap = s * 0.7;
-        // Try every placement of the few extras, comparing heights only (right
+        // Try every placement of the extras, comparing heights only (right
         // column first, so that the cautions sit beside the steps when that costs nothing).
         let heights = [vec![left.height], vec![steps.height], Vec::new()];
         let stack = |column: &[f32]| -> f32 {
@@ -863,13 +869,10 @@ impl<'a> Ctx<'a> {
         for extra in extras {
             let choice = [1, 0, 2][rest % 3];
             rest /= 3;
-            let [narrow, wide, full] = extra;
-            columns[choice].push(
-                [narrow, wide, full]
-                    .into_iter()
-                    .nth(choice)
-                    .unwrap_or_else(Block::new),
-            );
+            columns[choice].extend(extra.into_iter().nth(choice));
+        }
+        if let Some((text, note_origin)) = note {
+            columns[2].push(self.note(text, note_origin, self.width));
         }
 
         // The compact layout, placed whole when it fits on the page.
@@ -897,14 +900,15 @@ impl<'a> Ctx<'a> {
         // The breakable layout: the pictures beside the first steps, the
         // other steps across the page below them, line by line, then the
         // cautions (never without the last lines of the steps), the note and
-        // the QR code.
+        // the QR code. Without pictures every step is across the page: a step
+        // beside nothing would leave an empty column.
         let right_x = left_width + gutter;
         let mut first = Block::new().gap(gap);
         let left_height = pictures.height;
         first.place(pictures, 0.0, 0.0);
         let mut y = 0.0;
         let mut beside = 0;
-        while beside < paras.len() && (beside == 0 || y < left_height) {
+        while left_height > 0.0 && beside < paras.len() && (beside == 0 || y < left_height) {
             if beside > 0 {
                 y += paras[beside].gap_before;
             }
@@ -931,7 +935,11 @@ impl<'a> Ctx<'a> {
             ),
         }
         let rest = wide.get(beside..).unwrap_or_default();
-        let gap_first = rest.first().map_or(0.0, |p| p.gap_before);
+        let gap_first = match rest.first() {
+            Some(p) if left_height > 0.0 => p.gap_before,
+            Some(_) => gap,
+            None => 0.0,
+        };
         let mut units = self.para_blocks(rest, gap_first);
         match units.last_mut() {
             Some(last) => last.keep = Keep::Always,
@@ -954,7 +962,10 @@ impl<'a> Ctx<'a> {
             .anchors
             .first()
             .map_or_else(|| exercise.title.clone(), |a| a.title.clone());
-        let mut split = vec![head, first];
+        let mut split = vec![head];
+        if left_height > 0.0 {
+            split.push(first);
+        }
         for mut unit in units {
             unit.continues = Some(label.clone());
             split.push(unit);

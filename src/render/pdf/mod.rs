@@ -849,6 +849,60 @@ mod tests {
         );
     }
 
+    /// Each detail not given is a line to write it on; the name and date
+    /// always have their place.
+    #[test]
+    fn the_patient_box_has_a_line_for_each_missing_name_or_date() {
+        let (_dir, site) = site("Wall Angel", EXERCISE);
+        let given = |s: &str| Some(s.to_string());
+        let cases = [
+            (None, 2),
+            (Some(Patient::default()), 2),
+            (
+                Some(Patient {
+                    name: given("Zoë"),
+                    ..Patient::default()
+                }),
+                1,
+            ),
+            (
+                Some(Patient {
+                    date: given("2026-11-21"),
+                    ..Patient::default()
+                }),
+                1,
+            ),
+            (
+                Some(Patient {
+                    name: given("Zoë"),
+                    date: given("2026-11-21"),
+                    ..Patient::default()
+                }),
+                0,
+            ),
+            (
+                Some(Patient {
+                    clinician: given("Dr Ana Lima"),
+                    notes: given("Gently."),
+                    ..Patient::default()
+                }),
+                2,
+            ),
+        ];
+        for (patient, lines) in cases {
+            let mut options = options(&site);
+            options.patient = patient.clone();
+            let mut ctx = Ctx::new(&site, &options, 400.0);
+            let drawn = ctx
+                .patient()
+                .ops
+                .iter()
+                .filter(|op| matches!(op, printpdf::Op::DrawLine { .. }))
+                .count();
+            assert_eq!(drawn, lines, "{patient:?}");
+        }
+    }
+
     fn pages(bytes: &[u8]) -> usize {
         lopdf::Document::load_mem(bytes).unwrap().get_pages().len()
     }
