@@ -162,3 +162,23 @@ fn links_to_a_broken_file_are_not_reported_again() {
     );
     assert!(err.contains("1 error in 1 file"), "{err}");
 }
+
+#[test]
+fn file_name_hints_spell_accented_letters_in_ascii() {
+    let report = fails(
+        "accented-file-names",
+        "content/exercises/Übungen für Schultern.md",
+        "the file name `Übungen für Schultern` cannot be used as a web address",
+    );
+    for slug in [
+        "ubungen-fur-schultern",
+        "etirement-du-cou",
+        "angstrom-ovelse",
+    ] {
+        assert!(
+            report.contains(&format!("rename the file to `{slug}`")),
+            "suggests `{slug}`:\n{report}"
+        );
+    }
+    insta::assert_snapshot!("accented-file-names", report);
+}
