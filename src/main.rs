@@ -15,6 +15,17 @@ use cli::{Cli, Command, OutputFormat};
 /// Exit code for content errors (usage errors exit with 2, through clap).
 const CONTENT_ERRORS: u8 = 1;
 
+/// What the last line of a failed command says about the disk.
+#[derive(Clone, Copy)]
+enum Left<'a> {
+    /// The command writes no site (`check`, `handout`, `serve`, `new`).
+    NoSite,
+    /// `build`: nothing was written, and this output folder is as it was.
+    Kept(&'a Path),
+    /// `build` into a folder that did not exist: nothing was written.
+    Nothing,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -45,6 +56,8 @@ fn main() -> ExitCode {
                 drafts,
                 progress: progress.unwrap_or_default(),
             };
+            // A failed build leaves the output as it was: there or not there.
+            let out_existed = out.symlink_metadata().is_ok();
             let started = Instant::now();
             let result = movepress::build(&dir, &out, &options);
             if let Some(bar) = bar {
@@ -69,7 +82,14 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, Format::Human, Some(&out)),
+                Err(errors) => {
+                    let left = if out_existed {
+                        Left::Kept(&out)
+                    } else {
+                        Left::Nothing
+                    };
+                    fail(&errors, Format::Human, left)
+                }
             }
         }
         Command::Check {
@@ -103,7 +123,7 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, format, None),
+                Err(errors) => fail(&errors, format, Left::NoSite),
             }
         }
         Command::Handout {
@@ -138,7 +158,7 @@ fn main() -> ExitCode {
                     eprintln!("wrote {}", written.display());
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, Format::Human, None),
+                Err(errors) => fail(&errors, Format::Human, Left::NoSite),
             }
         }
         Command::Serve {
@@ -157,7 +177,7 @@ fn main() -> ExitCode {
             };
             match movepress::serve::serve(&options, &mut Terminal) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(errors) => fail(&errors, Format::Human, None),
+                Err(errors) => fail(&errors, Format::Human, Left::NoSite),
             }
         }
         Command::New { dir } => match movepress::starter::create(&dir) {
@@ -166,7 +186,7 @@ fn main() -> ExitCode {
                 eprintln!("next: cd {} && movepress build", dir.display());
                 ExitCode::SUCCESS
             }
-            Err(error) => fail(&[error], Format::Human, None),
+            Err(error) => fail(&[error], Format::Human, Left::NoSite),
         },
     }
 }
@@ -259,7 +279,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
-fn fail(diagnostics: &[Diagnostic], format: Format, out: Option<&Path>) -> ExitCode {
+fn fail(diagnostics: &[Diagnostic], format: Format, left: Left) -> ExitCode {
     print_diagnostics(diagnostics, format);
     if format == Format::Human {
         let errors = diagnostics
@@ -275,12 +295,13 @@ fn fail(diagnostics: &[Diagnostic], format: Format, out: Option<&Path>) -> ExitC
         } else {
             format!("{} files", files.len())
         };
-        match out {
-            Some(out) => eprintln!(
+        match left {
+            Left::NoSite => eprintln!("{errors} {noun} in {in_files}"),
+            Left::Kept(out) => eprintln!(
                 "{errors} {noun} in {in_files}; nothing was written, {} is as it was",
                 out.display()
             ),
-            None => eprintln!("{errors} {noun} in {in_files}"),
+            Left::Nothing => eprintln!("{errors} {noun} in {in_files}; nothing was written"),
         }
     }
     ExitCode::from(CONTENT_ERRORS)

@@ -175,3 +175,29 @@ fn base_url_flag_must_be_a_web_address() {
     );
     assert!(!site.path().join("output").exists());
 }
+
+#[test]
+fn a_failed_build_says_the_output_is_as_it_was_only_when_there_was_one() {
+    let site = fixture("minimal");
+    let exercise = site.path().join("content/exercises/bird-dog.md");
+    std::fs::write(
+        &exercise,
+        read(&exercise).replace("difficulty: intermediate", "difficulty: hard"),
+    )
+    .unwrap();
+    let result = movepress(site.path(), &["build", "-o", "deploy/site"]);
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        err.ends_with("\n1 error in 1 file; nothing was written\n"),
+        "{err}"
+    );
+    assert!(!site.path().join("deploy/site").exists());
+
+    std::fs::create_dir(site.path().join("output")).unwrap();
+    let err = stderr(&movepress(site.path(), &["build"]));
+    assert!(
+        err.ends_with("\n1 error in 1 file; nothing was written, output is as it was\n"),
+        "{err}"
+    );
+}
