@@ -125,6 +125,39 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// The last line of a run that failed: how many errors, in how many files,
+/// and how many warnings besides ("2 errors in 1 file, 1 warning"). A file
+/// with a warning alone is not one of the files with errors.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    let warnings = diagnostics.len() - errors.len();
+    let mut files: Vec<&Path> = errors.iter().map(|d| d.file.as_path()).collect();
+    files.sort();
+    files.dedup();
+    let mut line = format!(
+        "{} in {}",
+        count(errors.len(), "error"),
+        count(files.len(), "file")
+    );
+    if warnings > 0 {
+        line.push_str(", ");
+        line.push_str(&count(warnings, "warning"));
+    }
+    line
+}
+
+/// "1 error", "3 errors".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Renders every diagnostic in the chosen format; `color` only affects `Human`.
 pub fn render(diagnostics: &[Diagnostic], format: Format, color: bool) -> String {
     match format {
@@ -230,4 +263,30 @@ fn github_escape_property(s: &str) -> String {
     github_escape_data(s)
         .replace(':', "%3A")
         .replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warning(file: &str) -> Diagnostic {
+        Diagnostic::error(file, "w").warning()
+    }
+
+    #[test]
+    fn summary_counts_the_files_with_errors_only() {
+        let problems = [
+            Diagnostic::error("content/exercises/bird-dog.md", "a"),
+            warning("content/exercises/notes.txt"),
+        ];
+        assert_eq!(summary(&problems), "1 error in 1 file, 1 warning");
+        let problems = [
+            Diagnostic::error("content/exercises/a.md", "a"),
+            Diagnostic::error("content/exercises/a.md", "b"),
+            Diagnostic::error("site.yaml", "c"),
+            warning("content/exercises/a.md"),
+            warning("content/x.txt"),
+        ];
+        assert_eq!(summary(&problems), "3 errors in 2 files, 2 warnings");
+    }
 }

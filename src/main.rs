@@ -282,26 +282,14 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
 fn fail(diagnostics: &[Diagnostic], format: Format, left: Left) -> ExitCode {
     print_diagnostics(diagnostics, format);
     if format == Format::Human {
-        let errors = diagnostics
-            .iter()
-            .filter(|d| d.severity == diagnostics::Severity::Error)
-            .count();
-        let mut files: Vec<_> = diagnostics.iter().map(|d| &d.file).collect();
-        files.sort();
-        files.dedup();
-        let noun = if errors == 1 { "error" } else { "errors" };
-        let in_files = if files.len() == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{} files", files.len())
-        };
+        let summary = diagnostics::summary(diagnostics);
         match left {
-            Left::NoSite => eprintln!("{errors} {noun} in {in_files}"),
+            Left::NoSite => eprintln!("{summary}"),
             Left::Kept(out) => eprintln!(
-                "{errors} {noun} in {in_files}; nothing was written, {} is as it was",
+                "{summary}; nothing was written, {} is as it was",
                 out.display()
             ),
-            Left::Nothing => eprintln!("{errors} {noun} in {in_files}; nothing was written"),
+            Left::Nothing => eprintln!("{summary}; nothing was written"),
         }
     }
     ExitCode::from(CONTENT_ERRORS)

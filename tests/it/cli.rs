@@ -201,3 +201,25 @@ fn a_failed_build_says_the_output_is_as_it_was_only_when_there_was_one() {
         "{err}"
     );
 }
+
+#[test]
+fn a_warning_is_counted_apart_from_the_files_with_errors() {
+    let site = fixture("minimal");
+    std::fs::write(site.path().join("content/exercises/notes.txt"), "to do").unwrap();
+    let exercise = site.path().join("content/exercises/bird-dog.md");
+    std::fs::write(
+        &exercise,
+        read(&exercise).replace("difficulty: intermediate", "difficulty: hard"),
+    )
+    .unwrap();
+    let build = movepress(site.path(), &["build"]);
+    let err = stderr(&build);
+    assert_eq!(build.status.code(), Some(1));
+    assert!(err.contains("warning: this file is not used"), "{err}");
+    assert!(
+        err.ends_with("\n1 error in 1 file, 1 warning; nothing was written\n"),
+        "{err}"
+    );
+    let err = stderr(&movepress(site.path(), &["check"]));
+    assert!(err.ends_with("\n1 error in 1 file, 1 warning\n"), "{err}");
+}
