@@ -90,6 +90,14 @@ impl Diagnostic {
         self
     }
 
+    /// Whether the problem is in a command-line option's value rather than
+    /// in a file: such diagnostics name the option (`--base-url`) where a
+    /// file would be.
+    pub fn in_option(&self) -> bool {
+        let name = self.file.to_string_lossy();
+        name.starts_with("--") && !name.contains(['/', '\\'])
+    }
+
     /// `file:line:column`, or just `file` when there is no position.
     pub fn location(&self) -> String {
         let file = display_path(&self.file);
@@ -125,23 +133,45 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
-/// The last line of a run that failed: how many errors, in how many files,
-/// and how many warnings besides ("2 errors in 1 file, 1 warning"). A file
-/// with a warning alone is not one of the files with errors.
+/// The last line of a run that failed: how many errors, where, and how many
+/// warnings besides ("2 errors in 1 file and `--patient`, 1 warning").
+/// Only the places of errors count: a file with a warning alone is not one
+/// of them, and an option is named as an option, never counted as a file.
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors: Vec<&Diagnostic> = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
     let warnings = diagnostics.len() - errors.len();
-    let mut files: Vec<&Path> = errors.iter().map(|d| d.file.as_path()).collect();
+    let mut files: Vec<&Path> = errors
+        .iter()
+        .filter(|d| !d.in_option())
+        .map(|d| d.file.as_path())
+        .collect();
     files.sort();
     files.dedup();
-    let mut line = format!(
-        "{} in {}",
-        count(errors.len(), "error"),
-        count(files.len(), "file")
-    );
+    let mut options: Vec<String> = errors
+        .iter()
+        .filter(|d| d.in_option())
+        .map(|d| format!("`{}`", display_path(&d.file)))
+        .collect();
+    options.sort();
+    options.dedup();
+
+    let mut places = Vec::new();
+    if !files.is_empty() {
+        places.push(count(files.len(), "file"));
+    }
+    places.extend(options);
+    let mut line = count(errors.len(), "error");
+    if let Some((last, first)) = places.split_last() {
+        line.push_str(" in ");
+        if !first.is_empty() {
+            line.push_str(&first.join(", "));
+            line.push_str(" and ");
+        }
+        line.push_str(last);
+    }
     if warnings > 0 {
         line.push_str(", ");
         line.push_str(&count(warnings, "warning"));
@@ -288,5 +318,23 @@ mod tests {
             warning("content/x.txt"),
         ];
         assert_eq!(summary(&problems), "3 errors in 2 files, 2 warnings");
+    }
+
+    #[test]
+    fn summary_names_options_and_never_calls_them_files() {
+        assert_eq!(
+            summary(&[Diagnostic::error("--base-url", "a")]),
+            "1 error in `--base-url`"
+        );
+        let problems = [
+            Diagnostic::error("--patient", "a"),
+            Diagnostic::error("content/exercises/cat-cow.md", "b"),
+            Diagnostic::error("--notes", "c"),
+        ];
+        assert_eq!(
+            summary(&problems),
+            "3 errors in 1 file, `--notes` and `--patient`"
+        );
+        assert!(!Diagnostic::error("content/--x.md", "a").in_option());
     }
 }

@@ -12,8 +12,11 @@ use movepress::diagnostics::{self, Diagnostic, Format};
 
 use cli::{Cli, Command, OutputFormat};
 
-/// Exit code for content errors (usage errors exit with 2, through clap).
+/// Exit code for content errors.
 const CONTENT_ERRORS: u8 = 1;
+/// Exit code for usage errors: a value an option cannot take (`--base-url
+/// ftp://x`), like clap's own for a wrong flag or argument.
+const USAGE_ERRORS: u8 = 2;
 
 /// What the last line of a failed command says about the disk.
 #[derive(Clone, Copy)]
@@ -279,6 +282,9 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
+/// Prints the problems and the summary line; the exit code says whose fix
+/// it is: the command line's (2) when every error is in an option's value,
+/// the content's (1) otherwise.
 fn fail(diagnostics: &[Diagnostic], format: Format, left: Left) -> ExitCode {
     print_diagnostics(diagnostics, format);
     if format == Format::Human {
@@ -292,7 +298,15 @@ fn fail(diagnostics: &[Diagnostic], format: Format, left: Left) -> ExitCode {
             Left::Nothing => eprintln!("{summary}; nothing was written"),
         }
     }
-    ExitCode::from(CONTENT_ERRORS)
+    let mut errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == diagnostics::Severity::Error)
+        .peekable();
+    if errors.peek().is_some() && errors.all(Diagnostic::in_option) {
+        ExitCode::from(USAGE_ERRORS)
+    } else {
+        ExitCode::from(CONTENT_ERRORS)
+    }
 }
 
 /// 1138 -> "1,138".

@@ -167,11 +167,12 @@ fn quiet_prints_nothing_but_errors() {
 fn base_url_flag_must_be_a_web_address() {
     let site = fixture("minimal");
     let result = movepress(site.path(), &["build", "--base-url", "javascript:alert(1)"]);
-    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(2), "a usage error:\n{err}");
+    assert!(err.contains("is not a full web address"), "{err}");
     assert!(
-        stderr(&result).contains("is not a full web address"),
-        "{}",
-        stderr(&result)
+        err.ends_with("\n1 error in `--base-url`; nothing was written\n"),
+        "the option is named as one, not counted as a file:\n{err}"
     );
     assert!(!site.path().join("output").exists());
 }
