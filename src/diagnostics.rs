@@ -97,6 +97,14 @@ impl Diagnostic {
         self
     }
 
+    /// Whether the problem is in a command-line option's value rather than
+    /// in a file: such diagnostics name the option (`--base-url`) where a
+    /// file would be.
+    pub fn in_option(&self) -> bool {
+        let name = self.file.to_string_lossy();
+        name.starts_with("--") && !name.contains(['/', '\\'])
+    }
+
     /// `file:line:column`, or just `file` when there is no position.
     pub fn location(&self) -> String {
         let file = display_path(&self.file);
@@ -130,6 +138,61 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
     });
+}
+
+/// The last line of a run that failed: how many errors, where, and how many
+/// warnings besides ("2 errors in 1 file and `--patient`, 1 warning").
+/// Only the places of errors count: a file with a warning alone is not one
+/// of them, and an option is named as an option, never counted as a file.
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    let warnings = diagnostics.len() - errors.len();
+    let mut files: Vec<&Path> = errors
+        .iter()
+        .filter(|d| !d.in_option())
+        .map(|d| d.file.as_path())
+        .collect();
+    files.sort();
+    files.dedup();
+    let mut options: Vec<String> = errors
+        .iter()
+        .filter(|d| d.in_option())
+        .map(|d| format!("`{}`", display_path(&d.file)))
+        .collect();
+    options.sort();
+    options.dedup();
+
+    let mut places = Vec::new();
+    if !files.is_empty() {
+        places.push(count(files.len(), "file"));
+    }
+    places.extend(options);
+    let mut line = count(errors.len(), "error");
+    if let Some((last, first)) = places.split_last() {
+        line.push_str(" in ");
+        if !first.is_empty() {
+            line.push_str(&first.join(", "));
+            line.push_str(" and ");
+        }
+        line.push_str(last);
+    }
+    if warnings > 0 {
+        line.push_str(", ");
+        line.push_str(&count(warnings, "warning"));
+    }
+    line
+}
+
+/// "1 error", "3 errors".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Renders every diagnostic in the chosen format; `color` only affects `Human`.
@@ -237,4 +300,48 @@ fn github_escape_property(s: &str) -> String {
     github_escape_data(s)
         .replace(':', "%3A")
         .replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warning(file: &str) -> Diagnostic {
+        Diagnostic::error(file, "w").warning()
+    }
+
+    #[test]
+    fn summary_counts_the_files_with_errors_only() {
+        let problems = [
+            Diagnostic::error("content/exercises/bird-dog.md", "a"),
+            warning("content/exercises/notes.txt"),
+        ];
+        assert_eq!(summary(&problems), "1 error in 1 file, 1 warning");
+        let problems = [
+            Diagnostic::error("content/exercises/a.md", "a"),
+            Diagnostic::error("content/exercises/a.md", "b"),
+            Diagnostic::error("site.yaml", "c"),
+            warning("content/exercises/a.md"),
+            warning("content/x.txt"),
+        ];
+        assert_eq!(summary(&problems), "3 errors in 2 files, 2 warnings");
+    }
+
+    #[test]
+    fn summary_names_options_and_never_calls_them_files() {
+        assert_eq!(
+            summary(&[Diagnostic::error("--base-url", "a")]),
+            "1 error in `--base-url`"
+        );
+        let problems = [
+            Diagnostic::error("--patient", "a"),
+            Diagnostic::error("content/exercises/cat-cow.md", "b"),
+            Diagnostic::error("--notes", "c"),
+        ];
+        assert_eq!(
+            summary(&problems),
+            "3 errors in 1 file, `--notes` and `--patient`"
+        );
+        assert!(!Diagnostic::error("content/--x.md", "a").in_option());
+    }
 }

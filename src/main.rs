@@ -12,8 +12,22 @@ use movepress::diagnostics::{self, Diagnostic, Format};
 
 use cli::{Cli, Command, OutputFormat};
 
-/// Exit code for content errors (usage errors exit with 2, through clap).
+/// Exit code for content errors.
 const CONTENT_ERRORS: u8 = 1;
+/// Exit code for usage errors: a value an option cannot take (`--base-url
+/// ftp://x`), like clap's own for a wrong flag or argument.
+const USAGE_ERRORS: u8 = 2;
+
+/// What the last line of a failed command says about the disk.
+#[derive(Clone, Copy)]
+enum Left<'a> {
+    /// The command writes no site (`check`, `handout`, `serve`, `new`).
+    NoSite,
+    /// `build`: nothing was written, and this output folder is as it was.
+    Kept(&'a Path),
+    /// `build` into a folder that did not exist: nothing was written.
+    Nothing,
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -45,6 +59,8 @@ fn main() -> ExitCode {
                 drafts,
                 progress: progress.unwrap_or_default(),
             };
+            // A failed build leaves the output as it was: there or not there.
+            let out_existed = out.symlink_metadata().is_ok();
             let started = Instant::now();
             let result = movepress::build(&dir, &out, &options);
             if let Some(bar) = bar {
@@ -69,7 +85,14 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, Format::Human, Some(&out)),
+                Err(errors) => {
+                    let left = if out_existed {
+                        Left::Kept(&out)
+                    } else {
+                        Left::Nothing
+                    };
+                    fail(&errors, Format::Human, left)
+                }
             }
         }
         Command::Check {
@@ -103,7 +126,7 @@ fn main() -> ExitCode {
                     }
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, format, None),
+                Err(errors) => fail(&errors, format, Left::NoSite),
             }
         }
         Command::Handout {
@@ -138,7 +161,7 @@ fn main() -> ExitCode {
                     eprintln!("wrote {}", written.display());
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, Format::Human, None),
+                Err(errors) => fail(&errors, Format::Human, Left::NoSite),
             }
         }
         Command::Serve {
@@ -157,7 +180,7 @@ fn main() -> ExitCode {
             };
             match movepress::serve::serve(&options, &mut Terminal) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(errors) => fail(&errors, Format::Human, None),
+                Err(errors) => fail(&errors, Format::Human, Left::NoSite),
             }
         }
         Command::New { dir } => match movepress::starter::create(&dir) {
@@ -166,7 +189,7 @@ fn main() -> ExitCode {
                 eprintln!("next: cd {} && movepress build", dir.display());
                 ExitCode::SUCCESS
             }
-            Err(error) => fail(&[error], Format::Human, None),
+            Err(error) => fail(&[error], Format::Human, Left::NoSite),
         },
     }
 }
@@ -259,31 +282,31 @@ fn print_diagnostics(diagnostics: &[Diagnostic], format: Format) {
     }
 }
 
-fn fail(diagnostics: &[Diagnostic], format: Format, out: Option<&Path>) -> ExitCode {
+/// Prints the problems and the summary line; the exit code says whose fix
+/// it is: the command line's (2) when every error is in an option's value,
+/// the content's (1) otherwise.
+fn fail(diagnostics: &[Diagnostic], format: Format, left: Left) -> ExitCode {
     print_diagnostics(diagnostics, format);
     if format == Format::Human {
-        let errors = diagnostics
-            .iter()
-            .filter(|d| d.severity == diagnostics::Severity::Error)
-            .count();
-        let mut files: Vec<_> = diagnostics.iter().map(|d| &d.file).collect();
-        files.sort();
-        files.dedup();
-        let noun = if errors == 1 { "error" } else { "errors" };
-        let in_files = if files.len() == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{} files", files.len())
-        };
-        match out {
-            Some(out) => eprintln!(
-                "{errors} {noun} in {in_files}; nothing was written, {} is as it was",
+        let summary = diagnostics::summary(diagnostics);
+        match left {
+            Left::NoSite => eprintln!("{summary}"),
+            Left::Kept(out) => eprintln!(
+                "{summary}; nothing was written, {} is as it was",
                 out.display()
             ),
-            None => eprintln!("{errors} {noun} in {in_files}"),
+            Left::Nothing => eprintln!("{summary}; nothing was written"),
         }
     }
-    ExitCode::from(CONTENT_ERRORS)
+    let mut errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == diagnostics::Severity::Error)
+        .peekable();
+    if errors.peek().is_some() && errors.all(Diagnostic::in_option) {
+        ExitCode::from(USAGE_ERRORS)
+    } else {
+        ExitCode::from(CONTENT_ERRORS)
+    }
 }
 
 /// 1138 -> "1,138".

@@ -610,14 +610,33 @@ fn align(a: Alignment) -> Align {
     }
 }
 
-/// A URL-safe id from heading text: lowercase ASCII letters, digits and dashes.
+/// A URL-safe name from text, for heading ids and the names suggested for
+/// files and slugs: lowercase ASCII letters, digits and single dashes.
+/// Letters and digits beyond ASCII are spelled in ASCII (`Übungen` ->
+/// `ubungen`, `ø` -> `o`, `ß` -> `ss`) rather than dropped; anything else
+/// separates words. ASCII text gives the same name as it always did.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::new();
-    for c in text.chars().flat_map(char::to_lowercase) {
+    let mut push = |c: char| {
         if c.is_ascii_alphanumeric() {
-            slug.push(c);
+            slug.push(c.to_ascii_lowercase());
         } else if !slug.ends_with('-') && !slug.is_empty() {
             slug.push('-');
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii() {
+            push(c);
+        } else if c.is_alphanumeric() {
+            deunicode::deunicode_char(c)
+                .unwrap_or("-")
+                .chars()
+                .for_each(&mut push);
+        } else if deunicode::deunicode_char(c) == Some("") {
+            // A combining accent, as in the decomposed names macOS gives
+            // files (`U` followed by U+0308): part of the letter before it.
+        } else {
+            push('-');
         }
     }
     slug.trim_end_matches('-').to_string()
@@ -1134,6 +1153,39 @@ mod tests {
                 .join("\n")
         );
         let _ = parse(&lists, MarkdownOptions::default()).plain_text();
+    }
+
+    #[test]
+    fn slugs_spell_accented_letters_in_ascii() {
+        assert_eq!(slugify("Übungen für Schultern"), "ubungen-fur-schultern");
+        assert_eq!(slugify("étirement-du-cou"), "etirement-du-cou");
+        assert_eq!(slugify("Ångström øvelse"), "angstrom-ovelse");
+        assert_eq!(slugify("Straße, Æble, Łódź"), "strasse-aeble-lodz");
+        // macOS file names come decomposed: the accent follows its letter.
+        assert_eq!(slugify("U\u{308}bungen fu\u{308}r"), "ubungen-fur");
+        // Symbols still only separate words; nothing is spelled out.
+        assert_eq!(slugify("Don’t — 💪 stretch ½"), "don-t-stretch-1-2");
+        assert_eq!(slugify("😀"), "");
+    }
+
+    #[test]
+    fn headings_in_other_languages_get_readable_ids() {
+        let out = html("## Übungen für zu Hause\n\n## Étirements\n", false);
+        assert!(out.contains("<h2 id=\"ubungen-fur-zu-hause\">"), "{out}");
+        assert!(out.contains("<h2 id=\"etirements\">"), "{out}");
+    }
+
+    #[test]
+    fn ascii_headings_keep_their_ids() {
+        for (text, id) in [
+            ("Steps", "steps"),
+            ("Make it easier", "make-it-easier"),
+            ("Don't: 3 sets (x 10)!", "don-t-3-sets-x-10"),
+            ("--Tips--", "tips"),
+            ("", ""),
+        ] {
+            assert_eq!(slugify(text), id);
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //   - the DOM holds no script but the site's own (files under static/js/ of
 //     the site, and JSON-LD data), no on* handler and no javascript: URL:
 //     content must not be able to add any;
-//   - no request leaves the local server (nothing loads from a third party).
+//   - no request leaves the local server (nothing loads from a third party);
+//   - on a 320 and a 390 px wide screen nothing runs off the page: no
+//     horizontal scroll, and no text cut off inside a box that hides overflow.
 // Usage: node site-check.mjs OUTPUT_DIR --require-text="..." [--screenshots=DIR]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,6 +49,31 @@ await context.route('**/*', (route) => {
   else { external.push(url); route.abort(); }
 });
 
+// Phone widths: the smallest in use, and a common one.
+const NARROW = [320, 390];
+
+// What sticks out of the viewport (the outermost such elements) or is cut
+// off inside a box that hides its overflow (a box that scrolls is fine);
+// empty when the page fits.
+function overflowing() {
+  const describe = (el) => el.localName + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '')
+    + ` "${el.textContent.trim().replace(/\s+/g, ' ').slice(0, 30)}"`;
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  if (document.documentElement.scrollWidth > width) {
+    const beyond = (el) => el && el.getBoundingClientRect().right > width + 0.5;
+    for (const el of document.body.querySelectorAll('*')) {
+      if (beyond(el) && !beyond(el.parentElement)) out.push(describe(el));
+    }
+    if (!out.length) out.push(`scrolls to ${document.documentElement.scrollWidth} px`);
+  }
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.classList.contains('visually-hidden')) continue;
+    if (['hidden', 'clip'].includes(getComputedStyle(el).overflowX) && el.scrollWidth > el.clientWidth + 1) out.push('cut off in ' + describe(el));
+  }
+  return out.slice(0, 5);
+}
+
 let failed = 0;
 for (const rel of pages) {
   const page = await context.newPage();
@@ -82,6 +109,11 @@ for (const rel of pages) {
   if (shots) {
     fs.mkdirSync(shots, { recursive: true });
     await page.screenshot({ path: path.join(shots, rel.replaceAll('/', '__') + '.png'), fullPage: true });
+  }
+  for (const width of NARROW) {
+    await page.setViewportSize({ width, height: 900 });
+    const wide = await page.evaluate(overflowing);
+    if (wide.length) problems.push(`runs off a ${width} px screen: ${wide.join(', ')}`);
   }
   if (problems.length) {
     failed++;

@@ -167,11 +167,60 @@ fn quiet_prints_nothing_but_errors() {
 fn base_url_flag_must_be_a_web_address() {
     let site = fixture("minimal");
     let result = movepress(site.path(), &["build", "--base-url", "javascript:alert(1)"]);
-    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(2), "a usage error:\n{err}");
+    assert!(err.contains("is not a full web address"), "{err}");
     assert!(
-        stderr(&result).contains("is not a full web address"),
-        "{}",
-        stderr(&result)
+        err.ends_with("\n1 error in `--base-url`; nothing was written\n"),
+        "the option is named as one, not counted as a file:\n{err}"
     );
     assert!(!site.path().join("output").exists());
+}
+
+#[test]
+fn a_failed_build_says_the_output_is_as_it_was_only_when_there_was_one() {
+    let site = fixture("minimal");
+    let exercise = site.path().join("content/exercises/bird-dog.md");
+    std::fs::write(
+        &exercise,
+        read(&exercise).replace("difficulty: intermediate", "difficulty: hard"),
+    )
+    .unwrap();
+    let result = movepress(site.path(), &["build", "-o", "deploy/site"]);
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(
+        err.ends_with("\n1 error in 1 file; nothing was written\n"),
+        "{err}"
+    );
+    assert!(!site.path().join("deploy/site").exists());
+
+    std::fs::create_dir(site.path().join("output")).unwrap();
+    let err = stderr(&movepress(site.path(), &["build"]));
+    assert!(
+        err.ends_with("\n1 error in 1 file; nothing was written, output is as it was\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_warning_is_counted_apart_from_the_files_with_errors() {
+    let site = fixture("minimal");
+    std::fs::write(site.path().join("content/exercises/notes.txt"), "to do").unwrap();
+    let exercise = site.path().join("content/exercises/bird-dog.md");
+    std::fs::write(
+        &exercise,
+        read(&exercise).replace("difficulty: intermediate", "difficulty: hard"),
+    )
+    .unwrap();
+    let build = movepress(site.path(), &["build"]);
+    let err = stderr(&build);
+    assert_eq!(build.status.code(), Some(1));
+    assert!(err.contains("warning: this file is not used"), "{err}");
+    assert!(
+        err.ends_with("\n1 error in 1 file, 1 warning; nothing was written\n"),
+        "{err}"
+    );
+    let err = stderr(&movepress(site.path(), &["check"]));
+    assert!(err.ends_with("\n1 error in 1 file, 1 warning\n"), "{err}");
 }

@@ -253,6 +253,44 @@ fn the_clarity_theme_changes_web_and_print() {
     );
 }
 
+/// Headless Chromium is the real test (`.ci/browser-checks` opens every page
+/// at 320 and 390 px with tests/browser/long-words); this keeps `cargo test`
+/// from losing the rule it depends on.
+#[test]
+fn long_words_wrap_instead_of_running_off_a_phone_in_both_themes() {
+    for theme in ["clinic", "clarity"] {
+        let site = fixture("minimal");
+        let config = site.path().join("site.yaml");
+        std::fs::write(&config, read(&config) + &format!("theme: {theme}\n")).unwrap();
+        let out = build_ok(site.path());
+        let page = read(&out.join("exercises/cat-cow/index.html"));
+        let css: String = page
+            .split("href=\"../../static/css/")
+            .skip(1)
+            .filter_map(|rest| rest.split('?').next())
+            .map(|file| read(&out.join("static/css").join(file)))
+            .collect();
+        assert!(css.contains("/* The clarity theme") == (theme == "clarity"));
+        let rules: Vec<&str> = css
+            .split('}')
+            .filter(|rule| rule.contains("overflow-wrap"))
+            .collect();
+        assert!(
+            rules
+                .iter()
+                .any(|rule| rule.trim_start().starts_with("body {")
+                    && rule.contains("overflow-wrap: anywhere;")),
+            "{theme}: the page's text does not break long words: {rules:?}"
+        );
+        assert!(
+            rules
+                .iter()
+                .all(|rule| !rule.contains("overflow-wrap: normal")),
+            "{theme}: a rule turns breaking off again: {rules:?}"
+        );
+    }
+}
+
 #[test]
 fn theme_yaml_errors_point_into_the_file() {
     let site = fixture("minimal");

@@ -481,7 +481,8 @@ fn handout_refuses_any_built_site_and_never_echoes_the_patient() {
             "x.pdf",
         ],
     );
-    assert_eq!(result.status.code(), Some(1));
+    // A value the option cannot take: a usage error.
+    assert_eq!(result.status.code(), Some(2));
     let err = stderr(&result);
     assert!(
         err.contains("--patient") && err.contains("characters the handout font cannot print"),

@@ -191,3 +191,23 @@ fn a_failed_first_build_leaves_no_folder_and_no_lock_behind() {
         .collect();
     assert!(left.is_empty(), "deploy/ is as it was: {left:?}");
 }
+
+#[test]
+fn file_name_hints_spell_accented_letters_in_ascii() {
+    let report = fails(
+        "accented-file-names",
+        "content/exercises/Übungen für Schultern.md",
+        "the file name `Übungen für Schultern` cannot be used as a web address",
+    );
+    for slug in [
+        "ubungen-fur-schultern",
+        "etirement-du-cou",
+        "angstrom-ovelse",
+    ] {
+        assert!(
+            report.contains(&format!("rename the file to `{slug}`")),
+            "suggests `{slug}`:\n{report}"
+        );
+    }
+    insta::assert_snapshot!("accented-file-names", report);
+}
