@@ -340,7 +340,8 @@ fn errors_about_patient_fields_name_the_option_never_the_text() {
             // A value that looks like an option is the value, not an error.
             assert!(output.status.success(), "{args:?}: {err}");
         } else {
-            assert_eq!(output.status.code(), Some(1), "{args:?}: {err}");
+            // A wrong value of an option is a usage error.
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
             assert!(err.contains(&format!("--> {option}")), "{args:?}: {err}");
         }
         if option == "--date" {
