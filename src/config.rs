@@ -288,6 +288,8 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                         );
                         String::new()
                     }
+                    // Misspelt or wrong, and reported as such.
+                    None if left_out.iter().any(|k| k == key) => String::new(),
                     None => {
                         errors.push(
                         Diagnostic::error(file, format!("the {what} disclaimer is missing"))

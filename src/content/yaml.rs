@@ -122,10 +122,10 @@ pub fn read<T: DeserializeOwned>(
         if !recoverable || errors.len() >= MAX_ERRORS {
             break;
         }
-        let Some((blanked, key)) = leave_out(&text, line + 1 - first_line) else {
+        let Some((blanked, keys)) = leave_out(&text, line + 1 - first_line, reach(&error)) else {
             break;
         };
-        left_out.extend(key);
+        left_out.extend(keys);
         text = std::borrow::Cow::Owned(blanked);
     }
     Read {
@@ -162,6 +162,17 @@ fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
         },
     };
     serde_saphyr::from_str_with_options::<T>(yaml, options)
+}
+
+/// How much of its entry an error takes when the entry is left out.
+fn reach(error: &serde_saphyr::Error) -> Reach {
+    use serde_saphyr::Error as E;
+    match error.without_snippet() {
+        E::SerdeUnknownField { .. } | E::DuplicateMappingKey { .. } => Reach::Key,
+        E::Unexpected { expected, .. } if !expected.contains("scalar") => Reach::Container,
+        E::SerdeInvalidType { .. } => Reach::Container,
+        _ => Reach::Value,
+    }
 }
 
 /// A serde-saphyr error as a diagnostic in the file, where it is (file line
@@ -241,62 +252,148 @@ fn diagnose(
     (diagnostic, (line, column), recoverable)
 }
 
-/// `yaml` with the entry on 1-based `line` blanked out: the `key: value`
-/// or `- item` that starts there or that the line belongs to, with the
-/// lines nested under it. Also the entry's key when it is a top-level key.
-fn leave_out(yaml: &str, line: usize) -> Option<(String, Option<String>)> {
+/// How much of an entry a wrong key or value takes with it.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    /// An unknown or repeated key: that key and what is nested under it.
+    Key,
+    /// A wrong value: its key, or the whole list item it is in.
+    Value,
+    /// A value of the wrong kind (a mapping where a list belongs): the key
+    /// that holds it.
+    Container,
+}
+
+/// `yaml` with the entry on 1-based `line` blanked out (see [`Reach`]), with
+/// the lines nested under it and the rest of a `[`/`{` it opens. An entry
+/// that was its parent's only one takes the parent with it, so that no key
+/// is left empty. Also every key blanked, for the checks of missing keys.
+fn leave_out(yaml: &str, line: usize, reach: Reach) -> Option<(String, Vec<String>)> {
     let lines: Vec<&str> = yaml.split_inclusive('\n').collect();
+    let code = |l: &str| strip_comment(l.trim_end()).trim_end().to_string();
     let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
-    let blank = |l: &str| {
-        let t = l.trim();
-        t.is_empty() || t.starts_with('#')
-    };
+    let blank = |l: &str| code(l).trim().is_empty();
     let key_of = |l: &str| {
         let t = l.trim();
-        let colon = t.find(": ").or_else(|| t.strip_suffix(':').map(str::len))?;
+        let colon = t
+            .find(": ")
+            .or_else(|| code(t).strip_suffix(':').map(str::len))?;
         let key = t[..colon].trim_matches(['"', '\'']);
-        (!key.is_empty() && !t.starts_with(['-', '[', '{', '#'])).then(|| key.to_string())
+        (!key.is_empty() && !t.starts_with(['-', '[', '{', '#', ']', '}'])).then(|| key.to_string())
     };
     let item = |l: &str| {
         let t = l.trim_start_matches(' ');
         t.starts_with("- ") || t.trim_end() == "-"
     };
-    let wrong = line.checked_sub(1).filter(|&i| i < lines.len())?;
-    // The line that starts the entry: this one, or the nearest one above
-    // that is less indented (a value written over several lines).
-    let start = if item(lines[wrong]) || key_of(lines[wrong]).is_some() {
-        wrong
-    } else {
-        (0..wrong)
-            .rev()
-            .find(|&j| !blank(lines[j]) && indent(lines[j]) < indent(lines[wrong]))?
+    // `[`/`{` opened and not closed by the lines in `range`.
+    let balance = |range: std::ops::Range<usize>| {
+        lines[range]
+            .iter()
+            .map(|l| flow_depth(&code(l)))
+            .sum::<isize>()
     };
-    let depth = indent(lines[start]);
-    // A key with its value on the next lines may have a list at its own indent.
-    let open_key = !item(lines[start]) && lines[start].trim_end().ends_with(':');
-    let mut end = start + 1;
-    while end < lines.len()
-        && (blank(lines[end])
-            || indent(lines[end]) > depth
-            || (open_key && indent(lines[end]) == depth && item(lines[end])))
+    let wrong = line.checked_sub(1).filter(|&i| i < lines.len())?;
+    // A key whose value is on the next lines.
+    let open_key = |l: &str| !item(l) && code(l).ends_with(':');
+    // Whether line `j` is part of the value of line `p`: more indented, or
+    // an item of a list written at its key's indent.
+    let belongs = |j: usize, p: usize| {
+        indent(lines[j]) > indent(lines[p])
+            || (item(lines[j]) && open_key(lines[p]) && indent(lines[j]) == indent(lines[p]))
+    };
+    // The line whose value line `i` is part of.
+    let parent = |i: usize| {
+        (0..i)
+            .rev()
+            .filter(|&j| !blank(lines[j]))
+            .find(|&j| {
+                indent(lines[j]) <= indent(lines[i])
+                    && !(item(lines[j]) && indent(lines[j]) == indent(lines[i]) && item(lines[i]))
+            })
+            .filter(|&j| belongs(i, j))
+    };
+    // The line that starts the entry: where an open `[` or `{` began, this
+    // line, or its parent (a value written over several lines).
+    let mut start = match (0..wrong).rev().find(|&j| balance(j..wrong) > 0) {
+        Some(opened) => opened,
+        None if item(lines[wrong]) || key_of(lines[wrong]).is_some() => wrong,
+        None => parent(wrong)?,
+    };
+    if reach != Reach::Key
+        && !item(lines[start])
+        && let Some(above) = parent(start)
+        && (item(lines[above]) || (reach == Reach::Container && indent(lines[start]) > 0))
     {
-        end += 1;
+        // A wrong value in a list item takes the item; a value of the wrong
+        // kind takes the key above it.
+        start = above;
     }
-    let mut blanked = String::with_capacity(yaml.len());
-    for (i, l) in lines.iter().enumerate() {
-        if (start..end).contains(&i) {
-            blanked.extend(
-                l.chars()
-                    .map(|c| if c == '\n' || c == '\r' { c } else { ' ' }),
-            );
-        } else {
-            blanked.push_str(l);
+    loop {
+        let mut end = start + 1;
+        while end < lines.len()
+            && (blank(lines[end]) || belongs(end, start) || balance(start..end) > 0)
+        {
+            end += 1;
+        }
+        // The entry was the only one of its parent: blank the parent too.
+        let only_child = parent(start).filter(|&p| {
+            let first = (p + 1..lines.len()).find(|&j| !blank(lines[j]));
+            let after = (end..lines.len()).find(|&j| !blank(lines[j]));
+            // (A parent that holds a value on its own line is not left empty.)
+            let bare = open_key(lines[p]) || code(lines[p]).trim() == "-";
+            bare && first == Some(start) && after.is_none_or(|j| !belongs(j, p))
+        });
+        if let Some(p) = only_child {
+            start = p;
+            continue;
+        }
+        let mut blanked = String::with_capacity(yaml.len());
+        let mut keys = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            if (start..end).contains(&i) {
+                keys.extend(key_of(l));
+                blanked.extend(
+                    l.chars()
+                        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' }),
+                );
+            } else {
+                blanked.push_str(l);
+            }
+        }
+        return Some((blanked, keys));
+    }
+}
+
+/// A line without its `# comment` (a `#` after a space, outside quotes).
+fn strip_comment(line: &str) -> &str {
+    let mut quote = None;
+    let mut previous = ' ';
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') if previous == ' ' || previous == ':' || i == 0 => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if previous == ' ' || i == 0 => return &line[..i],
+            _ => {}
+        }
+        previous = c;
+    }
+    line
+}
+
+/// How many `[` and `{` a line opens (negative: closes), outside quotes.
+fn flow_depth(line: &str) -> isize {
+    let mut depth = 0;
+    let mut quote = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            _ => {}
         }
     }
-    let key = (depth == 0 && !item(lines[start]))
-        .then(|| key_of(lines[start]))
-        .flatten();
-    Some((blanked, key))
+    depth
 }
 
 /// Where the value of `path` (`["clinic", "logo"]`) is written in block
@@ -394,7 +491,11 @@ fn open_quote(source: &str, line: usize, first_line: usize) -> Option<(usize, us
             _ => body,
         };
         let quote = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
-        let closed = value.len() > 1 && value.ends_with(quote);
+        // Closed on its line, or on a later one before the error.
+        let closed = value[1..].contains(quote)
+            || lines[n..line.min(lines.len())]
+                .iter()
+                .any(|l| l.contains(quote));
         let column = text[..text.len() - value.len()].chars().count() + 1;
         (!closed).then_some((n, column, quote))
     })
@@ -512,8 +613,8 @@ fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<Strin
             expected: "string scalar",
             ..
         } if written.starts_with(['[', '-']) => (
-            "expected text, not a list".into(),
-            Some("this key takes one value: write it without `[ ]` or `-`".into()),
+            "expected a single value, not a list".into(),
+            Some("write one value here, without `[ ]` or `-`".into()),
         ),
         E::Unexpected {
             expected: "string scalar",
@@ -588,46 +689,115 @@ mod tests {
 
     #[test]
     fn leaves_out_the_entry_a_line_belongs_to() {
-        let blank = |yaml: &str, line| {
-            leave_out(yaml, line).map(|(text, key)| (text.replace(' ', "."), key))
+        let blank = |yaml: &str, line, reach| {
+            leave_out(yaml, line, reach).map(|(text, keys)| (text.replace(' ', "."), keys))
         };
-        let key = |k: &str| Some(k.to_string());
+        let keys = |k: &[&str]| k.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            blank("dosage:\n  reps: ten\n  sets: 2\n", 2),
-            Some(("dosage:\n...........\n..sets:.2\n".to_string(), None)),
+            blank("dosage:\n  reps: ten\n  sets: 2\n", 2, Reach::Value),
+            Some((
+                "dosage:\n...........\n..sets:.2\n".to_string(),
+                keys(&["reps"])
+            )),
             "a nested key: only its line"
         );
         assert_eq!(
             blank(
                 "title: T\nexercises:\n- exercise: a\n- exercise: b\nupdated: x\n",
-                2
+                2,
+                Reach::Value
             ),
             Some((
                 "title:.T\n..........\n.............\n.............\nupdated:.x\n".to_string(),
-                key("exercises")
+                keys(&["exercises"])
             )),
             "a key with its list at the same indent"
         );
         assert_eq!(
-            blank("cautions: [a,\n  b]\ntitle: T\n", 2),
+            blank("cautions: [a,\n  b]\ntitle: T\n", 2, Reach::Value),
             Some((
                 ".............\n....\ntitle:.T\n".to_string(),
-                key("cautions")
+                keys(&["cautions"])
             )),
             "a value over two lines, from its second"
         );
         assert_eq!(
             blank(
                 "steps:\n  - exercise: x\n    dosge: 1\n  - exercise: y\n",
-                2
+                2,
+                Reach::Value
             ),
             Some((
                 "steps:\n...............\n............\n..-.exercise:.y\n".to_string(),
-                None
+                keys(&["dosge"])
             )),
             "a list item with what is nested under it"
         );
-        assert_eq!(blank("title: T\n", 5), None, "past the end");
+        assert_eq!(
+            blank(
+                "steps:\n  - exercise: x\n    note: [1]\n  - exercise: y\n",
+                3,
+                Reach::Value
+            ),
+            Some((
+                "steps:\n...............\n.............\n..-.exercise:.y\n".to_string(),
+                keys(&["note"])
+            )),
+            "a wrong value takes its list item"
+        );
+        assert_eq!(
+            blank(
+                "steps:\n  - exercise: x\n    nte: 1\n  - exercise: y\n",
+                3,
+                Reach::Key
+            ),
+            Some((
+                "steps:\n..-.exercise:.x\n..........\n..-.exercise:.y\n".to_string(),
+                keys(&["nte"])
+            )),
+            "an unknown key only itself"
+        );
+        assert_eq!(
+            blank("exercises:\n  - exercize: a\ntitle: T\n", 2, Reach::Key),
+            Some((
+                "..........\n...............\ntitle:.T\n".to_string(),
+                keys(&["exercises"])
+            )),
+            "an only child takes its parent"
+        );
+        assert_eq!(
+            blank(
+                "regions: [\n  upper-back,\n  {x: y},\n]\ndifficulty: 3\n",
+                3,
+                Reach::Value
+            ),
+            Some((
+                "..........\n.............\n.........\n.\ndifficulty:.3\n".to_string(),
+                keys(&["regions"])
+            )),
+            "a closing bracket on its own line"
+        );
+        assert_eq!(
+            blank(
+                "cautions:\n  first: A\n  second: B\nx: 1\n",
+                2,
+                Reach::Container
+            ),
+            Some((
+                ".........\n..........\n...........\nx:.1\n".to_string(),
+                keys(&["cautions", "first", "second"])
+            )),
+            "a mapping where a list belongs: the whole key"
+        );
+        assert_eq!(
+            blank("cautons: # red\n- Stop\ndifficulty: 3\n", 1, Reach::Key),
+            Some((
+                "..............\n......\ndifficulty:.3\n".to_string(),
+                keys(&["cautons"])
+            )),
+            "a comment after the colon"
+        );
+        assert_eq!(blank("title: T\n", 5, Reach::Value), None, "past the end");
     }
 
     #[test]
@@ -646,6 +816,17 @@ mod tests {
             "a list item"
         );
         assert_eq!(open_quote("a: \"x\"\n", 1, 1), None, "closed");
+        assert_eq!(
+            open_quote("a: \"x\" # y\nb: [c\n", 2, 1),
+            None,
+            "closed before a comment"
+        );
+        assert_eq!(
+            open_quote("a: \"x\n  y\"\nb: [c\n", 3, 1),
+            None,
+            "closed on the next line"
+        );
+        assert_eq!(open_quote("\"a\": x\nb: [c\n", 2, 1), None, "a quoted key");
     }
 
     #[test]

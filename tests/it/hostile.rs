@@ -99,7 +99,7 @@ fn yaml_mistakes_are_explained_in_clinic_words() {
             "frequency: once a day",
             "frequency: [once, a, day]",
             "content/programs/daily.yaml:3:12",
-            "expected text",
+            "expected a single value, not a list",
         ),
         (
             "summary: Two exercises for every day.",
@@ -647,9 +647,12 @@ fn a_list_for_one_value_and_a_reference_to_a_draft_say_so() {
     assert_reported(
         &err,
         "content/exercises/cat-cow.md:6:11",
-        "expected text, not a list",
+        "expected a single value, not a list",
     );
-    assert!(err.contains("write it without `[ ]` or `-`"), "{err}");
+    assert!(
+        err.contains("write one value here, without `[ ]` or `-`"),
+        "{err}"
+    );
     assert_reported(
         &err,
         "content/exercises/cat-cow.md:19:11",
@@ -673,4 +676,61 @@ fn an_exercise_related_to_itself_is_refused() {
         "content/exercises/cat-cow.md:19:21",
         "an exercise cannot be related to itself",
     );
+}
+
+#[test]
+fn leaving_out_a_wrong_entry_adds_no_error_of_its_own() {
+    let exercise = "content/exercises/cat-cow.md";
+    let err = build_fails(|site| {
+        // A list over several lines with its `]` alone, a comment after a
+        // key, a quoted title with a comment, a mapping where a list
+        // belongs, a wrong value in a list item, an only child.
+        edit(
+            site,
+            exercise,
+            "regions: [upper-back]",
+            "regions: [\n  upper-back,\n  {x: y},\n]",
+        );
+        edit(
+            site,
+            exercise,
+            "title: Cat-Cow",
+            "title: \"Cat-Cow\" # the name",
+        );
+        edit(
+            site,
+            exercise,
+            "cautions:\n  - Stop if you feel sharp pain.",
+            "cautons: # shown in red\n- Stop if you feel sharp pain.",
+        );
+        edit(
+            site,
+            exercise,
+            "  - src: images/cat-cow.svg",
+            "  - src: [images/cat-cow.svg]",
+        );
+        edit(site, exercise, "difficulty: beginner", "difficulty: 3");
+        edit(
+            site,
+            "content/programs/daily.yaml",
+            "exercises:\n  - exercise: cat-cow",
+            "dosage:\n  first: 1\n  second: 2\nexercises:\n  - exercise: cat-cow",
+        );
+    });
+    for (location, message) in [
+        ("content/exercises/cat-cow.md:6:3", "expected text"),
+        (
+            "content/exercises/cat-cow.md:11:13",
+            "unknown difficulty `3`",
+        ),
+        ("content/exercises/cat-cow.md:16:1", "unknown key `cautons`"),
+        (
+            "content/exercises/cat-cow.md:19:10",
+            "expected a single value, not a list",
+        ),
+        ("content/programs/daily.yaml:7:1", "unknown key `dosage`"),
+    ] {
+        assert_reported(&err, location, message);
+    }
+    assert_eq!(error_count(&err), 5, "no error made by leaving out:\n{err}");
 }
