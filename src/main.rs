@@ -21,8 +21,11 @@ const USAGE_ERRORS: u8 = 2;
 /// What the last line of a failed command says about the disk.
 #[derive(Clone, Copy)]
 enum Left<'a> {
-    /// The command writes no site (`check`, `handout`, `serve`, `new`).
+    /// The command writes no site (`check`, `serve`).
     NoSite,
+    /// The command makes one thing (`handout`, `new`): a single error needs
+    /// no count of the files it is in ("1 error in 1 file" about a folder).
+    OneThing,
     /// `build`: nothing was written, and this output folder is as it was.
     Kept(&'a Path),
     /// `build` into a folder that did not exist: nothing was written.
@@ -161,7 +164,7 @@ fn main() -> ExitCode {
                     eprintln!("wrote {}", written.display());
                     ExitCode::SUCCESS
                 }
-                Err(errors) => fail(&errors, Format::Human, Left::NoSite),
+                Err(errors) => fail(&errors, Format::Human, Left::OneThing),
             }
         }
         Command::Serve {
@@ -189,7 +192,7 @@ fn main() -> ExitCode {
                 eprintln!("next: cd {} && movepress build", dir.display());
                 ExitCode::SUCCESS
             }
-            Err(error) => fail(&[error], Format::Human, Left::NoSite),
+            Err(error) => fail(&[error], Format::Human, Left::OneThing),
         },
     }
 }
@@ -291,6 +294,8 @@ fn fail(diagnostics: &[Diagnostic], format: Format, left: Left) -> ExitCode {
         let summary = diagnostics::summary(diagnostics);
         match left {
             Left::NoSite => eprintln!("{summary}"),
+            Left::OneThing if diagnostics.len() == 1 => {}
+            Left::OneThing => eprintln!("{summary}"),
             Left::Kept(out) => eprintln!(
                 "{summary}; nothing was written, {} is as it was",
                 out.display()

@@ -224,3 +224,24 @@ fn a_warning_is_counted_apart_from_the_files_with_errors() {
     let err = stderr(&movepress(site.path(), &["check"]));
     assert!(err.ends_with("\n1 error in 1 file, 1 warning\n"), "{err}");
 }
+
+#[test]
+fn one_error_about_one_thing_is_not_counted_in_files() {
+    let site = example_site();
+    let handout = movepress(site.path(), &["handout", "no-such-routine", "-o", "x.pdf"]);
+    let err = stderr(&handout);
+    assert_eq!(handout.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("there is no program or exercise `no-such-routine`"),
+        "{err}"
+    );
+    assert!(!err.contains("in 1 file"), "a folder is no file:\n{err}");
+
+    let taken = tempfile::tempdir().unwrap();
+    std::fs::write(taken.path().join("notes.txt"), "mine").unwrap();
+    let new = movepress(site.path(), &["new", taken.path().to_str().unwrap()]);
+    let err = stderr(&new);
+    assert_eq!(new.status.code(), Some(1), "{err}");
+    assert!(err.contains("already exists and is not empty"), "{err}");
+    assert!(!err.contains("in 1 file"), "{err}");
+}
