@@ -15,8 +15,8 @@ pub struct FileCheck<'a> {
     /// File line of the YAML's first line.
     pub first_line: usize,
     pub errors: Vec<Diagnostic>,
-    /// Top-level keys left out of the YAML because they were wrong: already
-    /// reported, so not "missing" too.
+    /// Keys left out of the YAML because they were wrong: already reported,
+    /// so not "missing" too.
     left_out: Vec<String>,
     /// Byte offset of each line's start, made on the first error, so that
     /// many errors in one file cost one pass over it, not one each.
@@ -50,18 +50,23 @@ impl<'a> FileCheck<'a> {
         }
     }
 
-    /// The check of a file whose YAML was read into `read`, starting with
-    /// the problems found while reading, and what could be read.
-    pub fn reading<T>(
+    /// Reads a file's YAML (`yaml`, starting on file line `first_line`)
+    /// into `T` with [`yaml::read`], and starts its check with the problems
+    /// found there. An error when not even a part of it could be read.
+    pub fn read<T: serde::de::DeserializeOwned>(
         file: &'a Path,
         source: &'a str,
+        yaml: &str,
         first_line: usize,
-        read: yaml::Read<T>,
-    ) -> (Self, Option<T>) {
+    ) -> Result<(Self, T), Vec<Diagnostic>> {
+        let read = yaml::read::<T>(file, source, yaml, first_line);
+        let Some(value) = read.value else {
+            return Err(read.errors);
+        };
         let mut check = FileCheck::new(file, source, first_line);
         check.errors = read.errors;
         check.left_out = read.left_out;
-        (check, read.value)
+        Ok((check, value))
     }
 
     /// Records an error pointing at a value.

@@ -102,12 +102,7 @@ pub fn parse(
     source: &str,
     options: MarkdownOptions,
 ) -> Result<ParsedExercise, Vec<Diagnostic>> {
-    let parsed = read(file, source, options)?;
-    if parsed.problems.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(parsed.problems)
-    }
+    crate::content::whole(read(file, source, options))
 }
 
 /// Reads one exercise file as far as it can: an error only when nothing of
@@ -126,15 +121,8 @@ pub fn read(
                 .hint("add at least `title:` and `summary:` between the two `---` lines"),
         ]);
     }
-    let (mut check, raw) = FileCheck::reading(
-        file,
-        source,
-        front.yaml_line,
-        yaml::read::<RawExercise>(file, source, front.yaml, front.yaml_line),
-    );
-    let Some(raw) = raw else {
-        return Err(check.errors);
-    };
+    let (mut check, raw) =
+        FileCheck::read::<RawExercise>(file, source, front.yaml, front.yaml_line)?;
 
     let title = check.required(
         raw.title,

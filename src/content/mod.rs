@@ -360,25 +360,41 @@ fn closest_path<'a>(target: &str, known: &[&'a str]) -> Option<&'a str> {
 }
 
 /// A file read in part, with what is wrong in it.
-trait Problems {
+pub trait Problems {
     fn problems(&self) -> &[Diagnostic];
 }
 
-impl Problems for Arc<exercise::ParsedExercise> {
+impl Problems for exercise::ParsedExercise {
     fn problems(&self) -> &[Diagnostic] {
         &self.problems
     }
 }
 
-impl Problems for Arc<program::ParsedProgram> {
+impl Problems for program::ParsedProgram {
     fn problems(&self) -> &[Diagnostic] {
         &self.problems
     }
 }
 
-impl Problems for Arc<page::ParsedPage> {
+impl Problems for page::ParsedPage {
     fn problems(&self) -> &[Diagnostic] {
         &[]
+    }
+}
+
+impl<T: Problems> Problems for Arc<T> {
+    fn problems(&self) -> &[Diagnostic] {
+        (**self).problems()
+    }
+}
+
+/// A file read in part as an error: for callers that take a file whole or
+/// not at all.
+pub fn whole<T: Problems>(read: Result<T, Vec<Diagnostic>>) -> Result<T, Vec<Diagnostic>> {
+    let parsed = read?;
+    match parsed.problems() {
+        [] => Ok(parsed),
+        problems => Err(problems.to_vec()),
     }
 }
 

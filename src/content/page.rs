@@ -41,15 +41,7 @@ pub fn parse(
                 .hint("add at least `title:` between the two `---` lines"),
         ]);
     }
-    let (mut check, raw) = FileCheck::reading(
-        file,
-        source,
-        front.yaml_line,
-        yaml::read::<RawPage>(file, source, front.yaml, front.yaml_line),
-    );
-    let Some(raw) = raw else {
-        return Err(check.errors);
-    };
+    let (mut check, raw) = FileCheck::read::<RawPage>(file, source, front.yaml, front.yaml_line)?;
     let title = check.required(raw.title, "title", "add a line `title: ...`");
     let (slug, position) = slug_for(&mut check, file, raw.slug);
     let summary = raw

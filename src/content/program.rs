@@ -75,12 +75,7 @@ pub fn parse(
     source: &str,
     options: MarkdownOptions,
 ) -> Result<ParsedProgram, Vec<Diagnostic>> {
-    let parsed = read(file, source, options)?;
-    if parsed.problems.is_empty() {
-        Ok(parsed)
-    } else {
-        Err(parsed.problems)
-    }
+    crate::content::whole(read(file, source, options))
 }
 
 /// Reads one program file as far as it can: an error only when nothing of
@@ -96,15 +91,7 @@ pub fn read(
             "a program needs `title:`, `summary:` and a list of `exercises:`",
         )]);
     }
-    let (mut check, raw) = FileCheck::reading(
-        file,
-        source,
-        1,
-        yaml::read::<RawProgram>(file, source, text, 1),
-    );
-    let Some(raw) = raw else {
-        return Err(check.errors);
-    };
+    let (mut check, raw) = FileCheck::read::<RawProgram>(file, source, text, 1)?;
     let title = check.required(
         raw.title,
         "title",
