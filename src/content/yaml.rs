@@ -67,8 +67,8 @@ pub struct Read<T> {
     pub value: Option<T>,
     /// Every problem found, in the order of the file.
     pub errors: Vec<Diagnostic>,
-    /// The top-level keys left out because something in them was wrong: a
-    /// check must not also call them missing.
+    /// The keys left out because something in them was wrong, and the keys
+    /// a misspelt one was meant to be: a check must not call them missing.
     pub left_out: Vec<String>,
 }
 
@@ -104,7 +104,7 @@ pub fn read<T: DeserializeOwned>(
             }
             Err(error) => error,
         };
-        let (diagnostic, (line, column), recoverable) = diagnose(file, source, first_line, &error);
+        let (diagnostic, (line, column), reach) = diagnose(file, source, first_line, &error);
         // `tittle:` is reported with "did you mean `title`?": `title` is
         // then not also missing.
         if let serde_saphyr::Error::SerdeUnknownField {
@@ -119,10 +119,10 @@ pub fn read<T: DeserializeOwned>(
         }
         errors.push(diagnostic);
         last = Some((line, column));
-        if !recoverable || errors.len() >= MAX_ERRORS {
+        let Some(reach) = reach.filter(|_| errors.len() < MAX_ERRORS) else {
             break;
-        }
-        let Some((blanked, keys)) = leave_out(&text, line + 1 - first_line, reach(&error)) else {
+        };
+        let Some((blanked, keys)) = leave_out(&text, line + 1 - first_line, reach) else {
             break;
         };
         left_out.extend(keys);
@@ -164,25 +164,34 @@ fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
     serde_saphyr::from_str_with_options::<T>(yaml, options)
 }
 
-/// How much of its entry an error takes when the entry is left out.
-fn reach(error: &serde_saphyr::Error) -> Reach {
+/// How much of its entry an error takes when the entry is left out; `None`
+/// for an error about the whole text (its syntax, its size, anchors), after
+/// which reading stops.
+fn reach(error: &serde_saphyr::Error) -> Option<Reach> {
     use serde_saphyr::Error as E;
-    match error.without_snippet() {
-        E::SerdeUnknownField { .. } | E::DuplicateMappingKey { .. } => Reach::Key,
-        E::Unexpected { expected, .. } if !expected.contains("scalar") => Reach::Container,
-        E::SerdeInvalidType { .. } => Reach::Container,
-        _ => Reach::Value,
+    match error {
+        E::SerdeUnknownField { .. } | E::DuplicateMappingKey { .. } => Some(Reach::Key),
+        E::Unexpected { expected, .. } if !expected.contains("scalar") => Some(Reach::Container),
+        E::SerdeInvalidType { .. } => Some(Reach::Container),
+        E::InvalidScalar { .. }
+        | E::InvalidBooleanStrict { .. }
+        | E::Unexpected { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::SerdeUnknownVariant { .. }
+        | E::NullIntoString { .. } => Some(Reach::Value),
+        _ => None,
     }
 }
 
 /// A serde-saphyr error as a diagnostic in the file, where it is (file line
-/// and column), and whether reading can go on without the entry there.
+/// and column), and how much of the entry there goes if reading goes on.
 fn diagnose(
     file: &Path,
     source: &str,
     first_line: usize,
     error: &serde_saphyr::Error,
-) -> (Diagnostic, (usize, usize), bool) {
+) -> (Diagnostic, (usize, usize), Option<Reach>) {
     use serde_saphyr::Error as E;
     let outer = error.without_snippet();
     // An error met while copying an anchor: described by the error itself,
@@ -204,7 +213,7 @@ fn diagnose(
         if let Some(hint) = hint {
             diagnostic = diagnostic.hint(hint);
         }
-        return (diagnostic, (line, column), false);
+        return (diagnostic, (line, column), None);
     }
     if is_syntax(inner)
         && let Some((line, column, quote)) = open_quote(source, line, first_line)
@@ -214,7 +223,7 @@ fn diagnose(
             .hint(format!(
                 "end the text with another {quote} on this line, or remove the opening one"
             ));
-        return (diagnostic, (line, column), false);
+        return (diagnostic, (line, column), None);
     }
     let written = written_at(source, line, column);
     let (message, hint) = describe(inner, written);
@@ -233,23 +242,9 @@ fn diagnose(
     if let Some(hint) = hint {
         diagnostic = diagnostic.hint(hint);
     }
-    // Wrong keys and values are in one entry, which can be left out; the
-    // others are about the whole text (its syntax, its size, anchors).
-    let recoverable = outer.location().is_some()
-        && matches!(
-            inner,
-            E::SerdeUnknownField { .. }
-                | E::DuplicateMappingKey { .. }
-                | E::InvalidScalar { .. }
-                | E::InvalidBooleanStrict { .. }
-                | E::Unexpected { .. }
-                | E::SerdeInvalidType { .. }
-                | E::SerdeInvalidValue { .. }
-                | E::SerdeInvalidLength { .. }
-                | E::SerdeUnknownVariant { .. }
-                | E::NullIntoString { .. }
-        );
-    (diagnostic, (line, column), recoverable)
+    // Only an error with a place is in an entry that can be left out.
+    let reach = outer.location().and(reach(inner));
+    (diagnostic, (line, column), reach)
 }
 
 /// How much of an entry a wrong key or value takes with it.
