@@ -99,6 +99,37 @@ struct RawMarkdown {
     allow_html: Option<bool>,
 }
 
+/// What is wrong with a base URL, site.yaml's or `--base-url`'s.
+pub enum UrlProblem {
+    /// Longer than [`MAX_BASE_URL`] characters (this many).
+    TooLong(usize),
+    /// Not an `http(s)://` address.
+    NotWeb,
+}
+
+/// What is wrong with `url` as a base URL, if anything.
+pub fn base_url_problem(url: &str) -> Option<UrlProblem> {
+    let length = url.chars().count();
+    if length > MAX_BASE_URL {
+        Some(UrlProblem::TooLong(length))
+    } else if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        Some(UrlProblem::NotWeb)
+    } else {
+        None
+    }
+}
+
+/// `url` ending with one `/`, as page addresses are added to it.
+pub fn with_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
+    }
+}
+
 /// Points a diagnostic about site.yaml at where `path` is written in the
 /// site in `root`, if it is written there with the value `value`. site.yaml
 /// is read again: for messages about values checked after it was parsed.
@@ -134,17 +165,17 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     let Some(raw) = read.value else {
         return Err(errors);
     };
-    let left_out = read.left_out;
-    // A key left out because it was wrong is not missing too.
+    // A key left out because it was wrong is already reported: not missing too.
+    let reported = |key: &str| read.left_out.iter().any(|k| k == key);
     let missing = |key: &str, hint: &str| {
-        (!left_out.iter().any(|k| k == key)).then(|| {
+        (!reported(key)).then(|| {
             Diagnostic::error(file, format!("the required key `{key}` is missing"))
                 .at(source, 1, 1)
                 .hint(hint.to_string())
         })
     };
 
-    let title = if left_out.iter().any(|k| k == "title") {
+    let title = if reported("title") {
         String::new()
     } else {
         required_text(file, source, raw.title.as_ref(), "title", &mut errors).unwrap_or_default()
@@ -160,32 +191,25 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
         }
         Some(url) => {
             let value = url.value.trim();
-            if value.chars().count() > MAX_BASE_URL {
-                let (line, col) = yaml::position(url, 1);
-                errors.push(
+            let (line, col) = yaml::position(url, 1);
+            match base_url_problem(value) {
+                Some(UrlProblem::TooLong(length)) => errors.push(
                     Diagnostic::error(
                         file,
-                        format!("base_url is too long ({} characters; at most {MAX_BASE_URL})", value.chars().count()),
+                        format!("base_url is too long ({length} characters; at most {MAX_BASE_URL})"),
                     )
                     .at(source, line, col)
                     .hint("every handout prints each exercise's address as a QR code, which holds a short address only: use the site's home address"),
-                );
-            } else if !(value.starts_with("https://") || value.starts_with("http://"))
-                || value.contains(char::is_whitespace)
-            {
-                let (line, col) = yaml::position(url, 1);
-                errors.push(
+                ),
+                Some(UrlProblem::NotWeb) => errors.push(
                     Diagnostic::error(file, "base_url must be a full web address")
                         .at(source, line, col)
                         .width(value.chars().count())
                         .hint("write it like `https://exercises.your-clinic.example/`"),
-                );
+                ),
+                None => {}
             }
-            if value.ends_with('/') {
-                value.to_string()
-            } else {
-                format!("{value}/")
-            }
+            with_slash(value)
         }
     };
 
@@ -289,7 +313,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
                         String::new()
                     }
                     // Misspelt or wrong, and reported as such.
-                    None if left_out.iter().any(|k| k == key) => String::new(),
+                    None if reported(key) => String::new(),
                     None => {
                         errors.push(
                         Diagnostic::error(file, format!("the {what} disclaimer is missing"))

@@ -261,36 +261,25 @@ pub fn load_site(
         },
         cache,
     )?;
-    if let Some(url) = &options.base_url
-        && url.chars().count() > config::MAX_BASE_URL
-    {
-        return Err(vec![
-            Diagnostic::error(
-                "--base-url",
-                format!(
-                    "the address is too long ({} characters; at most {})",
-                    url.chars().count(),
-                    config::MAX_BASE_URL
-                ),
-            )
-            .hint("handouts print each exercise's address as a QR code, which holds a short address only"),
-        ]);
-    }
-    if let Some(url) = &options.base_url
-        && (!(url.starts_with("https://") || url.starts_with("http://"))
-            || url.contains(char::is_whitespace))
-    {
-        return Err(vec![
-            Diagnostic::error("--base-url", format!("`{url}` is not a full web address"))
-                .hint("write it like `--base-url https://preview.your-clinic.example/`"),
-        ]);
-    }
     if let Some(url) = &options.base_url {
-        site.config.base_url = if url.ends_with('/') {
-            url.clone()
-        } else {
-            format!("{url}/")
-        };
+        if let Some(problem) = config::base_url_problem(url) {
+            let diagnostic = match problem {
+                config::UrlProblem::TooLong(length) => Diagnostic::error(
+                    "--base-url",
+                    format!(
+                        "the address is too long ({length} characters; at most {})",
+                        config::MAX_BASE_URL
+                    ),
+                )
+                .hint("handouts print each exercise's address as a QR code, which holds a short address only"),
+                config::UrlProblem::NotWeb => {
+                    Diagnostic::error("--base-url", format!("`{url}` is not a full web address"))
+                        .hint("write it like `--base-url https://preview.your-clinic.example/`")
+                }
+            };
+            return Err(vec![diagnostic]);
+        }
+        site.config.base_url = config::with_slash(url);
     }
     Ok((site, warnings))
 }
