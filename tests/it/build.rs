@@ -30,12 +30,7 @@ fn builds_example_site_with_every_page() {
             "page for {slug}"
         );
     }
-    for program in [
-        "daily-upper-back-mobility",
-        "desk-worker-reset",
-        "full-upper-back-routine",
-        "gentle-stretching",
-    ] {
+    for program in EXAMPLE_PROGRAMS {
         assert!(
             out.join("programs")
                 .join(program)

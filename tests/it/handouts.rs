@@ -96,12 +96,7 @@ fn pdfs(dir: &Path) -> Vec<std::path::PathBuf> {
 fn build_writes_a_handout_for_every_program_and_exercise_and_pages_link_them() {
     let site = example_site();
     let out = build_ok(site.path());
-    for program in [
-        "daily-upper-back-mobility",
-        "desk-worker-reset",
-        "full-upper-back-routine",
-        "gentle-stretching",
-    ] {
+    for program in EXAMPLE_PROGRAMS {
         assert!(
             out.join(format!("handouts/{program}.pdf")).is_file(),
             "{program}.pdf"
@@ -597,12 +592,7 @@ fn an_intros_last_line_is_never_alone_on_a_page() {
 fn every_clinicians_note_is_across_the_page() {
     let site = example_site();
     let out = build_ok(site.path());
-    for program in [
-        "daily-upper-back-mobility",
-        "desk-worker-reset",
-        "full-upper-back-routine",
-        "gentle-stretching",
-    ] {
+    for program in EXAMPLE_PROGRAMS {
         let source = read(&site.path().join(format!("content/programs/{program}.yaml")));
         let notes = source
             .lines()

@@ -30,6 +30,14 @@ pub fn example_site() -> tempfile::TempDir {
     dir
 }
 
+/// The example site's programs, by slug.
+pub const EXAMPLE_PROGRAMS: [&str; 4] = [
+    "daily-upper-back-mobility",
+    "desk-worker-reset",
+    "full-upper-back-routine",
+    "gentle-stretching",
+];
+
 /// An exercise the example site does not have, for tests that add one.
 pub const WALL_ANGEL: &str = "---\ntitle: Wall angel\nsummary: Slide your arms up a wall.\n\
     regions: [upper-back]\nposition: standing\ndifficulty: beginner\ndosage:\n  reps: 8\n---\n\
