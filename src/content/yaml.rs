@@ -280,13 +280,16 @@ fn leave_out(yaml: &str, line: usize, reach: Reach) -> Option<(String, Vec<Strin
         let t = l.trim_start_matches(' ');
         t.starts_with("- ") || t.trim_end() == "-"
     };
+    // `[`/`{` opened before each line and not closed (one pass: a long
+    // front matter with a mistake near its end stays quick).
+    let mut open_before = Vec::with_capacity(lines.len() + 1);
+    open_before.push(0isize);
+    for l in &lines {
+        let before = open_before.last().copied().unwrap_or(0);
+        open_before.push(before + flow_depth(&code(l)));
+    }
     // `[`/`{` opened and not closed by the lines in `range`.
-    let balance = |range: std::ops::Range<usize>| {
-        lines[range]
-            .iter()
-            .map(|l| flow_depth(&code(l)))
-            .sum::<isize>()
-    };
+    let balance = |range: std::ops::Range<usize>| open_before[range.end] - open_before[range.start];
     let wrong = line.checked_sub(1).filter(|&i| i < lines.len())?;
     // A key whose value is on the next lines.
     let open_key = |l: &str| !item(l) && code(l).ends_with(':');
