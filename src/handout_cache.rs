@@ -13,6 +13,7 @@
 //! instead of writing it again.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,10 +88,8 @@ impl<'a> Keys<'a> {
             .exercises
             .par_iter()
             .map(|exercise| {
-                let shown = format!("{exercise:?}");
                 let mut hash = Sha256::new();
-                hash.update(shown.as_bytes());
-                hash.update(link_addresses(&shown, &site.links).as_bytes());
+                hash.update(shown(exercise, &site.links));
                 for image in &exercise.images {
                     hash.update(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
                 }
@@ -107,22 +106,18 @@ impl<'a> Keys<'a> {
 
     /// The key of a program's handout.
     pub fn program(&self, program: &Program) -> Key {
-        let shown = format!("{program:?}");
         let steps = program.exercises.iter().map(|step| step.exercise.as_str());
-        self.key(&shown, steps)
+        self.key(&shown(program, &self.site.links), steps)
     }
 
     /// The key of an exercise's sheet.
     pub fn exercise(&self, exercise: &Exercise) -> Key {
-        self.key("exercise", std::iter::once(exercise.slug.as_str()))
+        self.key(b"exercise", std::iter::once(exercise.slug.as_str()))
     }
 
-    fn key<'s>(&self, shown: &str, exercises: impl Iterator<Item = &'s str>) -> Key {
+    fn key<'s>(&self, shown: &[u8], exercises: impl Iterator<Item = &'s str>) -> Key {
         let mut key = Key::new();
-        key.add(&self.shared)
-            .add(&self.logo)
-            .add(shown.as_bytes())
-            .add(link_addresses(shown, &self.site.links).as_bytes());
+        key.add(&self.shared).add(&self.logo).add(shown);
         for slug in exercises {
             key.add(self.exercises.get(slug).map_or(&[][..], |s| s));
         }
@@ -130,17 +125,47 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// The addresses that the internal links (`@/exercises/cat-cow.md`) in
-/// `shown`, the debug text of what a handout shows, lead to: one line each.
-fn link_addresses(shown: &str, links: &BTreeMap<String, String>) -> String {
-    let mut addresses = String::new();
-    for target in crate::content::links::targets_in(shown) {
-        addresses.push_str(target);
-        addresses.push('=');
-        addresses.push_str(links.get(target).map_or("", String::as_str));
-        addresses.push('\n');
+/// Everything a program or exercise holds, as bytes to hash (what its
+/// `Hash` writes), followed by the addresses that the internal links
+/// (`@/exercises/cat-cow.md`) written anywhere in its texts lead to, one
+/// line each: moving a linked exercise makes the handout again.
+fn shown(value: &impl Hash, links: &BTreeMap<String, String>) -> Vec<u8> {
+    let mut shown = Shown::default();
+    value.hash(&mut shown);
+    let Shown { mut bytes, targets } = shown;
+    for target in targets {
+        bytes.extend_from_slice(target.as_bytes());
+        bytes.push(b'=');
+        bytes.extend_from_slice(links.get(&target).map_or("", String::as_str).as_bytes());
+        bytes.push(b'\n');
     }
-    addresses
+    bytes
+}
+
+/// A `Hasher` that keeps what it is given, and notes the internal link
+/// targets in each text it is given: wherever Markdown may hold a link or
+/// a picture. It may find more than the links a handout shows, never fewer.
+#[derive(Default)]
+struct Shown {
+    bytes: Vec<u8>,
+    targets: Vec<String>,
+}
+
+impl Hasher for Shown {
+    fn write(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+        let link = memchr::memchr_iter(b'@', bytes).any(|at| bytes.get(at + 1) == Some(&b'/'));
+        if link {
+            let text = String::from_utf8_lossy(bytes);
+            self.targets
+                .extend(crate::content::links::targets_in(&text).map(str::to_string));
+        }
+    }
+
+    /// Never used: the bytes are hashed with SHA-256.
+    fn finish(&self) -> u64 {
+        0
+    }
 }
 
 /// Builds an entry's name from everything a handout shows.

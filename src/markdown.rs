@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// A parsed Markdown text.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
 pub struct Document {
     /// Shared: a site copies its exercises (to add picture sizes, to keep
     /// them between rebuilds), and a copy of the text is only a count.
@@ -16,7 +16,7 @@ pub struct Document {
 }
 
 /// A block-level element.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum Block {
     Heading {
         level: u8,
@@ -50,7 +50,7 @@ pub enum Block {
 }
 
 /// Column alignment in a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Align {
     None,
     Left,
@@ -59,7 +59,7 @@ pub enum Align {
 }
 
 /// A run of text with its style.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum Inline {
     Text(String),
     Strong(Vec<Inline>),

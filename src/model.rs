@@ -83,7 +83,7 @@ pub struct MarkdownSettings {
 }
 
 /// One exercise, from content/exercises/<slug>.md.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Exercise {
     pub slug: String,
     pub title: String,
@@ -107,7 +107,7 @@ pub struct Exercise {
 }
 
 /// How hard an exercise is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Difficulty {
     Beginner,
@@ -137,7 +137,7 @@ impl Difficulty {
 }
 
 /// Which side(s) an exercise is done on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Sides {
     Both,
@@ -170,7 +170,7 @@ impl Sides {
 }
 
 /// A prescription: how much of an exercise to do.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Hash)]
 pub struct Dosage {
     pub reps: Option<u32>,
     pub sets: Option<u32>,
@@ -227,7 +227,7 @@ fn seconds(n: u32) -> String {
 }
 
 /// A picture of an exercise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Hash)]
 pub struct Image {
     /// Path inside static/.
     pub src: String,
@@ -239,7 +239,7 @@ pub struct Image {
 }
 
 /// A routine: exercises in order, each with its effective dosage.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Program {
     pub slug: String,
     pub title: String,
@@ -253,7 +253,7 @@ pub struct Program {
 }
 
 /// One step of a program.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct ProgramExercise {
     /// The exercise's slug; checked to exist.
     pub exercise: String,
