@@ -347,10 +347,14 @@ pub fn term_label(taxonomy: Taxonomy, term: &str) -> String {
 
 impl Site {
     pub fn exercise(&self, slug: &str) -> Option<&Exercise> {
+        self.exercise_position(slug).map(|i| &*self.exercises[i])
+    }
+
+    /// Where the exercise with this slug is in `exercises`.
+    pub fn exercise_position(&self, slug: &str) -> Option<usize> {
         self.exercises
             .binary_search_by(|e| e.slug.as_str().cmp(slug))
             .ok()
-            .map(|i| &*self.exercises[i])
     }
 }
 

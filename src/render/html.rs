@@ -1,6 +1,8 @@
 //! The web pages: one job per page, rendered in parallel through the theme,
 //! then checked for the site disclaimer.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -44,6 +46,13 @@ enum Data {
     Term(Taxonomy, String),
     Page(usize),
     NotFound,
+}
+
+impl Data {
+    /// Whether the page lists many exercises.
+    fn is_listing(&self) -> bool {
+        matches!(self, Data::Home | Data::Library | Data::Term(..))
+    }
 }
 
 /// Which page of the site: names what a page shows, so that `serve` can
@@ -142,20 +151,33 @@ fn render_pages<T: Send>(
     wanted: impl Fn(&PageKey) -> bool + Sync,
     keep: impl Fn(PageKey, Artifact) -> Result<Option<T>, Diagnostic> + Sync,
 ) -> Result<(Vec<PageKey>, Vec<T>), Vec<Diagnostic>> {
-    let prepared = Prepared::new(site, counts, options);
+    let prepared = Prepared::new(site, theme, counts, options);
     let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
         .into_iter()
         .map(|job| (job.key(site), job))
         .collect();
     let keys = jobs.iter().map(|(key, _)| key.clone()).collect();
-    let results: Vec<Result<Option<T>, Failure>> = jobs
+    let mut jobs: Vec<(usize, PageKey, Job)> = jobs
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (key, _))| wanted(key))
+        .map(|(i, (key, job))| (i, key, job))
+        .collect();
+    // The listings are the longest pages by far (the library shows every
+    // exercise): started first, they do not leave one core working alone
+    // at the end while the other waits.
+    jobs.sort_by_key(|(i, _, job)| (!job.data.is_listing(), *i));
+    let mut results: Vec<(usize, Result<Option<T>, Failure>)> = jobs
         .into_par_iter()
-        .filter(|(key, _)| wanted(key))
-        .map(|(key, job)| {
-            let artifact = render_job(site, theme, &prepared, counts, &job, options)?;
-            keep(key, artifact).map_err(Failure::Template)
+        .with_max_len(16)
+        .map(|(i, key, job)| {
+            let made = render_job(site, theme, &prepared, counts, &job, options)
+                .and_then(|artifact| keep(key, artifact).map_err(Failure::Template));
+            (i, made)
         })
         .collect();
+    results.sort_by_key(|(i, _)| *i);
+    let results = results.into_iter().map(|(_, result)| result);
     let mut kept = Vec::new();
     let mut errors = Vec::new();
     // Template name -> pages made with it that lack the disclaimer.
@@ -371,56 +393,169 @@ struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
-    fn new(site: &'a Site, counts: &'a TermCounts, options: &HtmlOptions) -> Self {
+    fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        counts: &'a TermCounts,
+        options: &HtmlOptions,
+    ) -> Self {
+        let site_value = value(&views::site_view(site));
+        let assets = value(&options.assets);
         Prepared {
-            site: value(&views::site_view(site)),
-            assets: value(&options.assets),
-            cards: Cards::new(site, counts),
+            cards: Cards::new(site, theme, counts, site_value.clone(), assets.clone()),
+            site: site_value,
+            assets,
             programs_of: views::ProgramsOf::new(site),
         }
     }
 }
 
+/// The template that makes an exercise card's HTML (`card.html`).
+pub const CARD_PARTIAL: &str = "partials/exercise-card.html";
+
+/// The templates of the pages given cards with `html`: the home page, the
+/// library, term pages, and exercise pages (their related exercises).
+pub const CARD_PAGES: [&str; 4] = ["index.html", "exercises.html", "term.html", "exercise.html"];
+
+/// Pages less than this many folders deep share their cards' HTML with the
+/// pages at the same depth (term and exercise pages are 2 deep).
+const SHARED_DEPTHS: usize = 3;
+
 /// Each exercise's card as template data, made on first use and then
 /// shared: the listings show every card several times (library, one list per
-/// term), and copying a made card is only a reference count.
+/// term, related exercises), and copying a made card is only a reference
+/// count. A card in a list also has `html`, the card made once from
+/// [`CARD_PARTIAL`] for pages at one depth (its links start with `root`).
 struct Cards<'a> {
     site: &'a Site,
+    theme: &'a Theme,
     counts: &'a TermCounts,
-    /// By position in `site.exercises`.
-    made: Vec<std::sync::OnceLock<Value>>,
-    /// All cards in title order.
-    library: std::sync::OnceLock<Value>,
+    /// What the card partial sees besides `card` and `root`.
+    site_value: Value,
+    assets: Value,
+    /// The cards without `html`, by position in `site.exercises`.
+    plain: Vec<OnceLock<Value>>,
+    /// With `html`: by page depth, then by position in `site.exercises`.
+    made: Vec<Vec<OnceLock<MadeCard>>>,
 }
 
 impl<'a> Cards<'a> {
-    fn new(site: &'a Site, counts: &'a TermCounts) -> Self {
+    fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        counts: &'a TermCounts,
+        site_value: Value,
+        assets: Value,
+    ) -> Self {
+        let n = site.exercises.len();
         Cards {
             site,
+            theme,
             counts,
-            made: site.exercises.iter().map(|_| Default::default()).collect(),
-            library: Default::default(),
+            site_value,
+            assets,
+            plain: (0..n).map(|_| OnceLock::new()).collect(),
+            made: (0..SHARED_DEPTHS)
+                .map(|_| (0..n).map(|_| OnceLock::new()).collect())
+                .collect(),
         }
     }
 
-    fn card(&self, i: usize) -> &Value {
-        self.made[i].get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
+    /// The card of the exercise at position `i`, without `html`.
+    fn plain(&self, i: usize) -> &Value {
+        self.plain[i].get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
+    }
+
+    /// The card of the exercise at position `i`, with its `html` for a
+    /// page `root` away from the site root.
+    fn card(&self, i: usize, root: &str) -> Result<Value, Diagnostic> {
+        match depth(root).and_then(|d| self.made.get(d)) {
+            Some(made) => made[i]
+                .get_or_init(|| self.make(i, root).map_err(Box::new))
+                .clone()
+                .map_err(|e| *e),
+            None => self.make(i, root),
+        }
+    }
+
+    fn make(&self, i: usize, root: &str) -> Result<Value, Diagnostic> {
+        let card = self.plain(i);
+        // A theme without the partial has cards without `html`.
+        if !self.theme.has(CARD_PARTIAL) {
+            return Ok(card.clone());
+        }
+        let mut ctx = Context::new();
+        ctx.insert_value("site", self.site_value.clone());
+        ctx.insert_value("assets", self.assets.clone());
+        ctx.insert("root", root);
+        ctx.insert_value("card", card.clone());
+        let html = self.theme.render(CARD_PARTIAL, &ctx)?;
+        let mut map = card.as_map().cloned().unwrap_or_default();
+        map.insert("html".into(), Value::safe_string(&html));
+        Ok(Value::from(map))
     }
 
     /// The cards of these exercises (positions in `site.exercises`), in order.
-    fn list(&self, exercises: &[usize]) -> Value {
-        let cards: Vec<Value> = exercises.iter().map(|&i| self.card(i).clone()).collect();
-        Value::from(cards)
+    fn list(&self, exercises: &[usize], root: &str) -> Result<Value, Diagnostic> {
+        let cards = exercises
+            .iter()
+            .map(|&i| self.card(i, root))
+            .collect::<Result<Vec<Value>, Diagnostic>>()?;
+        Ok(Value::from(cards))
     }
 
-    /// Every card, in title order.
-    fn library(&self) -> Value {
-        // (No parallel work inside an initialiser: a rayon thread waiting in
-        // it could take another page's job and come back here.)
-        self.library
-            .get_or_init(|| self.list(&self.counts.by_title))
-            .clone()
+    /// Every card in title order, with `html` for the page at `root` (the
+    /// library or the home page): made for that one page, not kept.
+    fn library(&self, root: &str) -> Result<Value, Diagnostic> {
+        let cards = self
+            .counts
+            .by_title
+            .iter()
+            .map(|&i| self.make(i, root))
+            .collect::<Result<Vec<Value>, Diagnostic>>()?;
+        Ok(Value::from(cards))
     }
+}
+
+/// A card with its `html`, or why the partial could not make it.
+type MadeCard = Result<Value, Box<Diagnostic>>;
+
+/// How many folders deep a page is whose way to the site root is `root`
+/// (`../../` is 2); `None` for an absolute root (404.html).
+fn depth(root: &str) -> Option<usize> {
+    let depth = root.len() / 3;
+    (root == "../".repeat(depth)).then_some(depth)
+}
+
+/// An exercise page's `exercise`: its card's fields, what its page shows
+/// besides, and its related exercises' cards.
+fn exercise_value(
+    site: &Site,
+    prepared: &Prepared,
+    counts: &TermCounts,
+    i: usize,
+    options: &HtmlOptions,
+    root: &str,
+) -> Result<Value, Diagnostic> {
+    let cards = &prepared.cards;
+    let exercise = &site.exercises[i];
+    let related: Vec<usize> = exercise
+        .related
+        .iter()
+        .filter_map(|slug| site.exercise_position(slug))
+        .collect();
+    let page = views::exercise_view(
+        site,
+        exercise,
+        counts,
+        &prepared.programs_of,
+        options.handouts,
+        root,
+    );
+    let mut map = cards.plain(i).as_map().cloned().unwrap_or_default();
+    map.extend(value(&page).into_map().unwrap_or_default());
+    map.insert("related".into(), cards.list(&related, root)?);
+    Ok(Value::from(map))
 }
 
 fn render_job(
@@ -467,25 +602,25 @@ fn render_job(
     let cards = &prepared.cards;
     match &job.data {
         Data::Home => {
-            ctx.insert_value("exercises", cards.library());
+            ctx.insert_value(
+                "exercises",
+                cards.library(&root).map_err(Failure::Template)?,
+            );
             ctx.insert("programs", &views::program_cards(site));
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Library => {
-            ctx.insert_value("exercises", cards.library());
+            ctx.insert_value(
+                "exercises",
+                cards.library(&root).map_err(Failure::Template)?,
+            );
             ctx.insert("taxonomies", &counts.groups());
         }
         Data::Exercise(i) => {
-            ctx.insert(
+            ctx.insert_value(
                 "exercise",
-                &views::exercise_view(
-                    site,
-                    &site.exercises[*i],
-                    counts,
-                    &prepared.programs_of,
-                    options.handouts,
-                    &root,
-                ),
+                exercise_value(site, prepared, counts, *i, options, &root)
+                    .map_err(Failure::Template)?,
             );
         }
         Data::Programs => {
@@ -510,7 +645,10 @@ fn render_job(
                 .get(t)
                 .and_then(|terms| terms.get(term))
                 .map_or(&[][..], Vec::as_slice);
-            ctx.insert_value("exercises", cards.list(exercises));
+            ctx.insert_value(
+                "exercises",
+                cards.list(exercises, &root).map_err(Failure::Template)?,
+            );
         }
         Data::Page(i) => {
             let page = &site.pages[*i];

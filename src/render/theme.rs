@@ -401,10 +401,18 @@ impl Theme {
                 } else {
                     1
                 };
-                return Diagnostic::error(self.origin(name), format!("template error: {}", report.message()))
-                    .at(source, span.start_line, span.start_col + 1)
-                    .width(width)
-                    .hint("fix the template; the theme guide in docs/themes.md lists the data each template receives");
+                let hint = if name == crate::render::html::CARD_PARTIAL {
+                    "this partial makes each exercise card once for many pages, so it sees only `card`, `root`, `site` and `assets`; docs/themes.md lists the card's fields"
+                } else {
+                    "fix the template; the theme guide in docs/themes.md lists the data each template receives"
+                };
+                return Diagnostic::error(
+                    self.origin(name),
+                    format!("template error: {}", report.message()),
+                )
+                .at(source, span.start_line, span.start_col + 1)
+                .width(width)
+                .hint(hint);
             }
             current = e.source();
         }
@@ -480,7 +488,9 @@ fn read_folder(
 /// with the same hash for `exercise.html` render exercise pages alike, so
 /// `serve` renders again only the pages whose template's hash changed.
 ///
-/// A template uses those its `extends` and `include` tags name. tera's
+/// A template uses those its `extends` and `include` tags name, and the
+/// templates of pages given cards ([`crate::render::html::CARD_PAGES`])
+/// use the card partial that made them. tera's
 /// components are global (a template may call one defined anywhere), so a
 /// template defining one is used by all. A template that names another in
 /// a way this cannot follow (not a quoted name, a tag this cannot read) is
@@ -502,6 +512,10 @@ fn template_hashes(sources: &BTreeMap<String, String>) -> BTreeMap<String, u64> 
             let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
             let mut todo: Vec<&str> = vec![name.as_str()];
             todo.extend(&components);
+            // These pages are given cards made with the card partial.
+            if crate::render::html::CARD_PAGES.contains(&name.as_str()) {
+                todo.push(crate::render::html::CARD_PARTIAL);
+            }
             let mut everything = false;
             while let Some(next) = todo.pop() {
                 if !seen.insert(next) {

@@ -225,11 +225,10 @@ pub struct DosageView {
     pub summary: String,
 }
 
-/// One exercise page's data, as `exercise`.
+/// What an exercise page's `exercise` has besides its card's fields and
+/// its related exercises' cards (`related`).
 #[derive(Debug, Clone, Serialize)]
 pub struct ExerciseView {
-    #[serde(flatten)]
-    pub card: ExerciseCard,
     /// The Markdown body as HTML (steps, tips, variations).
     pub body_html: String,
     pub dosage_detail: DosageView,
@@ -239,7 +238,6 @@ pub struct ExerciseView {
     /// do-not-track) when site.yaml has `videos: {embed: true}` and the video
     /// is on YouTube or Vimeo; else empty.
     pub video_embed: Option<String>,
-    pub related: Vec<ExerciseCard>,
     /// Taxonomies with this exercise's terms, each linked.
     pub taxonomies: Vec<TermGroup>,
     /// Programs that include this exercise.
@@ -505,7 +503,6 @@ pub fn exercise_view(
     root: &str,
 ) -> ExerciseView {
     ExerciseView {
-        card: exercise_card(exercise),
         body_html: markdown::to_html(&exercise.body, &|href| {
             links::rewrite(href, &site.links, root)
         }),
@@ -517,12 +514,6 @@ pub fn exercise_view(
             .as_deref()
             .filter(|_| site.config.embed_videos)
             .and_then(embed_url),
-        related: exercise
-            .related
-            .iter()
-            .filter_map(|slug| site.exercise(slug))
-            .map(exercise_card)
-            .collect(),
         taxonomies: Taxonomy::ALL
             .iter()
             .filter_map(|t| {

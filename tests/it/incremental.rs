@@ -251,6 +251,58 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         "{:?}",
         terms.rendered
     );
+    // The card partial: every page given cards (the home page, the library,
+    // the term pages, the exercise pages with their related exercises),
+    // though no template includes it; not a program page.
+    let cards = step(
+        site,
+        &mut session,
+        &["templates/partials/exercise-card.html"],
+        |s| {
+            let text = fs::read_to_string(theme.join("partials/exercise-card.html")).expect("card");
+            fs::create_dir_all(s.join("templates/partials")).expect("mkdir");
+            fs::write(
+                s.join("templates/partials/exercise-card.html"),
+                text.replace(
+                    "<div class=\"card-body\">",
+                    "<div class=\"card-body reviewed\">",
+                ),
+            )
+            .expect("write");
+        },
+    );
+    let exercise_pages = cards
+        .rendered
+        .iter()
+        .filter(|p| p.starts_with("exercises/") && p.matches('/').count() == 2)
+        .count();
+    assert_eq!(
+        cards.rendered.len(),
+        2 + term_pages + exercise_pages,
+        "{:?}",
+        cards.rendered
+    );
+    assert!(exercise_pages > 10, "{:?}", cards.rendered);
+    assert_rendered(
+        &cards,
+        &[
+            "index.html",
+            "exercises/index.html",
+            "exercises/cat-cow/index.html",
+        ],
+        &["programs/daily-upper-back/index.html", "about/index.html"],
+    );
+    let library = session
+        .current()
+        .expect("a build")
+        .artifacts()
+        .into_iter()
+        .find(|a| a.path == "exercises/index.html")
+        .expect("the library");
+    assert!(
+        String::from_utf8_lossy(&library.bytes).contains("card-body reviewed"),
+        "the library shows the site's card"
+    );
     // A partial every page includes (through base.html): every page.
     let footer = step(
         site,

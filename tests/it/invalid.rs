@@ -108,6 +108,7 @@ invalid! {
     errors_on_an_anchor_bomb: "anchor-bomb" at "content/exercises/cat-cow.md:16:40" says "this value is copied too many times by `*` references";
     errors_on_page_named_after_a_section: "reserved-page-name" at "content/pages/handouts.md:1:1" says "the page name `handouts` is taken by a section of the site";
     errors_on_a_base_url_too_long_for_a_qr_code: "long-base-url" at "site.yaml:2:11" says "base_url is too long (1009 characters; at most 1000)";
+    errors_on_a_card_partial_that_uses_page_data: "card-partial-uses-page" at "templates/partials/exercise-card.html:3:19" says "Variable `page` is not defined. Available variables: assets, card, root, site";
     errors_on_windows_device_name_as_slug: "device-name-slug" at "content/exercises/cat-cow.md:3:7" says "`con` cannot be used as a slug: Windows keeps this name for a device";
 }
 
