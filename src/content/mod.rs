@@ -926,8 +926,8 @@ fn list_sources(
                     continue;
                 }
             }
-        }
-        if !entry.path().is_file() {
+        } else if !entry.file_type().is_file() {
+            // (The folder listing says what each entry is: no stat per file.)
             continue;
         }
         let extension = entry

@@ -700,8 +700,30 @@ pub fn base_path(base_url: &str) -> String {
 
 /// Whether the page's visible text contains the disclaimer (whitespace and
 /// HTML escaping aside). Text in tags, attributes and comments does not count.
-/// Runs on every page of every build: no allocation but the text itself.
+/// Runs on every page of every build.
 pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
+    shows_verbatim(html, disclaimer) || shows_in_text(html, disclaimer)
+}
+
+/// Whether the disclaimer, escaped the way templates print it, stands whole
+/// in one run of the page's visible text: the usual case, found without
+/// decoding the page into text.
+fn shows_verbatim(html: &str, disclaimer: &str) -> bool {
+    let mut escaped = Vec::with_capacity(disclaimer.len() + 16);
+    if tera::escape_html(disclaimer, &mut escaped).is_err() || escaped.is_empty() {
+        return false;
+    }
+    let finder = memchr::memmem::Finder::new(&escaped);
+    let mut found = false;
+    visible_runs(html, |run| {
+        found = found || finder.find(run.as_bytes()).is_some();
+    });
+    found
+}
+
+/// Whether the disclaimer's words follow one another, apart only by
+/// whitespace, in the page's visible text decoded.
+fn shows_in_text(html: &str, disclaimer: &str) -> bool {
     let mut words = disclaimer.split_whitespace();
     let Some(first) = words.next() else {
         return true;
@@ -733,6 +755,15 @@ pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
 /// and templates, entities decoded, whitespace as it is. The `<head>` (the
 /// title) does not count.
 pub fn visible_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len() / 2);
+    visible_runs(html, |run| push_decoded(&mut text, run));
+    text
+}
+
+/// Hands each run of the body's visible text to `run`, as written (entities
+/// not decoded), in order: what lies between tags, outside comments,
+/// scripts, styles and templates.
+fn visible_runs(html: &str, mut run: impl FnMut(&str)) {
     /// Elements whose content is not text on the page, and their end tags.
     const HIDDEN: [(&str, &str); 4] = [
         ("<script", "</script>"),
@@ -741,10 +772,9 @@ pub fn visible_text(html: &str) -> String {
         ("<noscript", "</noscript>"),
     ];
     let bytes = html.as_bytes();
-    let mut text = String::with_capacity(html.len() / 2);
     let mut pos = find_ignoring_case(html, 0, "<body").unwrap_or(0);
     while let Some(lt) = memchr::memchr(b'<', &bytes[pos..]).map(|i| pos + i) {
-        push_decoded(&mut text, &html[pos..lt]);
+        run(&html[pos..lt]);
         let tag = &bytes[lt..];
         let end = if tag.starts_with(b"<!--") {
             memchr::memmem::find(tag, b"-->").map(|i| lt + i + 3)
@@ -759,8 +789,7 @@ pub fn visible_text(html: &str) -> String {
         };
         pos = end.unwrap_or(html.len());
     }
-    push_decoded(&mut text, &html[pos..]);
-    text
+    run(&html[pos..]);
 }
 
 /// Whether `text` starts with `prefix` (lowercase ASCII), in any case.
@@ -852,6 +881,28 @@ mod tests {
         assert!(!shows_disclaimer(cut, d));
         // A first word that overlaps itself.
         assert!(shows_disclaimer("<p>aaa b</p>", "aa b"));
+    }
+
+    #[test]
+    fn the_disclaimer_as_templates_print_it_is_found_without_decoding_the_page() {
+        let d = "Advice only; it doesn't replace <your> clinician & team.";
+        let printed = "Advice only; it doesn&#39;t replace &lt;your&gt; clinician &amp; team.";
+        let page = format!("<body><footer><p><b>Note:</b> {printed}</p></footer></body>");
+        assert!(shows_verbatim(&page, d));
+        assert!(shows_in_text(&page, d), "the slow way agrees");
+        for hidden in [
+            format!("<body><p title=\"{printed}\">x</p></body>"),
+            format!("<body><!-- {printed} --></body>"),
+            format!("<body><script>{printed}</script></body>"),
+            format!("<head><title>{printed}</title></head><body></body>"),
+        ] {
+            assert!(!shows_verbatim(&hidden, d), "{hidden}");
+            assert!(!shows_disclaimer(&hidden, d), "{hidden}");
+        }
+        // Split by a tag: not verbatim, but still shown.
+        let split = "<body><p>Advice only; it doesn&#39;t replace &lt;your&gt; <b>clinician</b> &amp; team.</p></body>";
+        assert!(!shows_verbatim(split, d));
+        assert!(shows_disclaimer(split, d));
     }
 
     #[test]
