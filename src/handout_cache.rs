@@ -36,13 +36,23 @@ pub struct HandoutCache {
     entries: HashMap<String, String>,
     /// Entries used by this build, by file name; the others are removed at the end.
     used: Mutex<HashSet<String>>,
+    /// When the last build that wrote the cache ended (the time of its
+    /// [`BUILT`] file), in nanoseconds since 1970.
+    built: Option<u128>,
 }
+
+/// A file that the end of each build touches: entries written before its
+/// time are trusted by their length and time.
+const BUILT: &str = ".built";
 
 /// A handout, from the cache or freshly made.
 #[derive(Debug, PartialEq)]
 pub struct Handout {
-    pub pdf: Vec<u8>,
-    /// The cache entry holding the same bytes, if there is one.
+    /// The PDF, when it was made or had to be read to be checked: an entry
+    /// found unchanged since it was stored is not read.
+    pub pdf: Option<Vec<u8>>,
+    /// The cache entry holding the same bytes, if there is one. There is
+    /// always one when `pdf` is `None`.
     pub entry: Option<PathBuf>,
     /// Whether it came from the cache.
     pub cached: bool,
@@ -225,16 +235,31 @@ impl HandoutCache {
                     .collect()
             })
             .unwrap_or_default();
+        let built = fs::metadata(dir.join(BUILT))
+            .ok()
+            .and_then(|meta| stamp(&meta))
+            .map(|(_, time)| time);
         HandoutCache {
             dir,
             writable,
             entries,
             used: Mutex::default(),
+            built,
         }
     }
 
     /// The handout stored under `key`, if there is a sound one; `make` makes
     /// it otherwise, and it is stored.
+    ///
+    /// An entry's name ends with the checksum of its bytes, their length and
+    /// the time the file was written. An entry whose file still has that
+    /// length and time, older than the end of the last build, is sound
+    /// without being read: any later change to the file would have set a
+    /// later time. (A change within the same tick of the clock as the
+    /// writing keeps the time, so an entry as new as the end of the build
+    /// is read, as git does with its index.) Otherwise its bytes are read
+    /// and checked, and a sound entry gets a name with its new time (a cache
+    /// restored from an archive, say).
     pub fn get_or_make<E>(
         &self,
         key: Key,
@@ -243,10 +268,25 @@ impl HandoutCache {
         let key = key.finish();
         if let Some(name) = self.entries.get(&key) {
             let path = self.dir.join(name);
-            if let Some(pdf) = fs::read(&path).ok().filter(|pdf| sound(name, pdf)) {
+            let parts = EntryName::parse(name);
+            let stamp = fs::metadata(&path).ok().and_then(|meta| stamp(&meta));
+            let unchanged = parts
+                .is_some_and(|parts| parts.stamp.is_some() && parts.stamp == stamp)
+                && stamp
+                    .zip(self.built)
+                    .is_some_and(|((_, time), built)| time < built);
+            if unchanged {
                 self.use_entry(name.clone());
                 return Ok(Handout {
-                    pdf,
+                    pdf: None,
+                    entry: Some(path),
+                    cached: true,
+                });
+            }
+            if let Some(pdf) = fs::read(&path).ok().filter(|pdf| sound(name, pdf)) {
+                let path = self.rename(name, &path, &key, &pdf);
+                return Ok(Handout {
+                    pdf: Some(pdf),
                     entry: Some(path),
                     cached: true,
                 });
@@ -255,18 +295,33 @@ impl HandoutCache {
         let pdf = make()?;
         let mut entry = None;
         if self.writable {
-            let name = format!("{key}-{:08x}", checksum(&pdf));
             // A cache that cannot be written only makes the next build slower.
-            if self.store(&name, &pdf).is_ok() {
+            if let Ok(name) = self.store(&key, &pdf) {
                 entry = Some(self.dir.join(&name));
                 self.use_entry(name);
             }
         }
         Ok(Handout {
-            pdf,
+            pdf: Some(pdf),
             entry,
             cached: false,
         })
+    }
+
+    /// Gives a sound entry whose file changed its time a name with the time
+    /// it has now, so that the next build need not read it; returns where
+    /// the entry is.
+    fn rename(&self, name: &str, path: &Path, key: &str, pdf: &[u8]) -> PathBuf {
+        let renamed = fs::metadata(path)
+            .ok()
+            .and_then(|meta| stamp(&meta))
+            .map(|stamp| EntryName::format(key, checksum(pdf), stamp))
+            .filter(|fresh| self.writable && fresh != name)
+            .filter(|fresh| fs::rename(path, self.dir.join(fresh)).is_ok());
+        let name = renamed.unwrap_or_else(|| name.to_string());
+        let path = self.dir.join(&name);
+        self.use_entry(name);
+        path
     }
 
     fn use_entry(&self, name: String) {
@@ -275,22 +330,31 @@ impl HandoutCache {
         }
     }
 
-    /// Writes an entry in one step: a reader sees the whole entry or none.
-    fn store(&self, name: &str, pdf: &[u8]) -> std::io::Result<()> {
+    /// Writes an entry in one step (a reader sees the whole entry or none)
+    /// and returns its name.
+    fn store(&self, key: &str, pdf: &[u8]) -> std::io::Result<String> {
         fs::create_dir_all(&self.dir)?;
         let temporary = self
             .dir
             .join(format!(".{}.tmp-{}", std::process::id(), unique()));
         let mut file = fs::File::create(&temporary)?;
         file.write_all(pdf)?;
+        let written = file.metadata().ok().and_then(|meta| stamp(&meta));
         drop(file);
-        fs::rename(&temporary, self.dir.join(name)).inspect_err(|_| {
+        let Some(stamp) = written else {
             let _ = fs::remove_file(&temporary);
-        })
+            return Err(std::io::Error::other("no modification time"));
+        };
+        let name = EntryName::format(key, checksum(pdf), stamp);
+        fs::rename(&temporary, self.dir.join(&name)).inspect_err(|_| {
+            let _ = fs::remove_file(&temporary);
+        })?;
+        Ok(name)
     }
 
     /// Removes the entries this build did not use (old versions of
-    /// handouts, handouts of removed content) and leftover temporary files.
+    /// handouts, handouts of removed content) and leftover temporary files,
+    /// and marks the end of the build ([`BUILT`]).
     pub fn prune(&self) {
         if !self.writable {
             return;
@@ -301,19 +365,54 @@ impl HandoutCache {
         };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !used.contains(&name) {
+            if name != BUILT && !used.contains(&name) {
                 let _ = fs::remove_file(entry.path());
             }
         }
+        let _ = fs::write(self.dir.join(BUILT), b"");
+    }
+}
+
+/// A file's length and modification time (nanoseconds since 1970).
+type Stamp = (u64, u128);
+
+fn stamp(meta: &fs::Metadata) -> Option<Stamp> {
+    let time = meta.modified().ok()?;
+    let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some((meta.len(), since.as_nanos()))
+}
+
+/// What an entry's name says: `<key>-<checksum>-<length>-<time>` (lengths
+/// and times in hex); entries of older versions have no length and time.
+#[derive(Debug, PartialEq)]
+struct EntryName {
+    checksum: u32,
+    stamp: Option<Stamp>,
+}
+
+impl EntryName {
+    fn format(key: &str, checksum: u32, (length, time): Stamp) -> String {
+        format!("{key}-{checksum:08x}-{length:x}-{time:x}")
+    }
+
+    fn parse(name: &str) -> Option<EntryName> {
+        let mut parts = name.split('-').skip(1);
+        let checksum = u32::from_str_radix(parts.next()?, 16).ok()?;
+        let stamp = match (parts.next(), parts.next()) {
+            (Some(length), Some(time)) => Some((
+                u64::from_str_radix(length, 16).ok()?,
+                u128::from_str_radix(time, 16).ok()?,
+            )),
+            _ => None,
+        };
+        Some(EntryName { checksum, stamp })
     }
 }
 
 /// Whether an entry named `name` holds a PDF whose checksum is the one in its name.
 fn sound(name: &str, pdf: &[u8]) -> bool {
-    let stored = name
-        .rsplit_once('-')
-        .and_then(|(_, sum)| u32::from_str_radix(sum, 16).ok());
-    stored == Some(checksum(pdf)) && pdf.starts_with(b"%PDF-")
+    EntryName::parse(name).is_some_and(|parts| parts.checksum == checksum(pdf))
+        && pdf.starts_with(b"%PDF-")
 }
 
 fn checksum(bytes: &[u8]) -> u32 {
@@ -346,20 +445,60 @@ mod tests {
         let made = cache
             .get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()))
             .expect("made");
-        assert_eq!((&made.pdf, made.cached), (&pdf, false));
+        assert_eq!((&made.pdf, made.cached), (&Some(pdf.clone()), false));
         let entry = made.entry.expect("stored");
         assert_eq!(
             fs::read(&entry).expect("entry"),
             pdf,
             "the entry is the PDF"
         );
+        // Written in the same tick of the clock as the build ended (a change
+        // then would keep the time): read.
+        cache.prune();
+        let built = dir.path().join(FOLDER).join(BUILT);
+        let set_built = |time: std::time::SystemTime| {
+            fs::File::options()
+                .write(true)
+                .open(&built)
+                .and_then(|file| file.set_modified(time))
+                .expect("set the end of the build");
+        };
+        set_built(
+            fs::metadata(&entry)
+                .and_then(|m| m.modified())
+                .expect("time"),
+        );
+        let racy = HandoutCache::open(dir.path(), true)
+            .get_or_make(key("a"), || Err(()))
+            .expect("cached");
+        assert_eq!((&racy.pdf, racy.cached), (&Some(pdf.clone()), true));
+        // Unchanged since it was stored, before the build ended: used
+        // without being read.
+        set_built(std::time::SystemTime::now() + std::time::Duration::from_secs(1));
         let cache = HandoutCache::open(dir.path(), true);
         let again = cache.get_or_make(key("a"), || Err(())).expect("cached");
         assert_eq!(
             (&again.pdf, again.cached, again.entry.as_ref()),
-            (&pdf, true, Some(&entry)),
-            "the second time, from the cache"
+            (&None, true, Some(&entry)),
+            "the second time, from the cache, not read"
         );
+
+        // The same bytes with another time (a restored cache): read, found
+        // sound, and named by its new time.
+        let file = fs::File::options().write(true).open(&entry).expect("open");
+        let earlier = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        file.set_modified(earlier).expect("set time");
+        drop(file);
+        let cache = HandoutCache::open(dir.path(), true);
+        let restored = cache.get_or_make(key("a"), || Err(())).expect("cached");
+        assert_eq!((&restored.pdf, restored.cached), (&Some(pdf.clone()), true));
+        let renamed = restored.entry.expect("an entry");
+        assert_ne!(renamed, entry, "renamed after its new time");
+        assert!(!entry.exists() && renamed.exists());
+        let cache = HandoutCache::open(dir.path(), true);
+        let next = cache.get_or_make(key("a"), || Err(())).expect("cached");
+        assert_eq!((&next.pdf, next.entry.as_ref()), (&None, Some(&renamed)));
+        let entry = renamed;
 
         // Damaged: one byte changed, or cut off. Made again, never served.
         let mut bytes = fs::read(&entry).expect("read");
@@ -368,18 +507,43 @@ mod tests {
         let fresh = HandoutCache::open(dir.path(), true)
             .get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()))
             .expect("made again");
-        assert_eq!((&fresh.pdf, fresh.cached), (&pdf, false));
+        assert_eq!((&fresh.pdf, fresh.cached), (&Some(pdf.clone()), false));
+        let entry = fresh.entry.expect("stored again");
         fs::write(&entry, &pdf[..5]).expect("cut");
         let fresh = HandoutCache::open(dir.path(), true)
             .get_or_make(key("a"), || Ok::<_, ()>(pdf.clone()))
             .expect("made again");
-        assert_eq!((&fresh.pdf, fresh.cached), (&pdf, false));
+        assert_eq!((&fresh.pdf, fresh.cached), (&Some(pdf.clone()), false));
 
         // Another key is another handout.
         let other = cache
             .get_or_make(key("b"), || Ok::<_, ()>(b"%PDF-other".to_vec()))
             .expect("made");
-        assert_eq!((&other.pdf[..], other.cached), (&b"%PDF-other"[..], false));
+        assert_eq!(
+            (&other.pdf, other.cached),
+            (&Some(b"%PDF-other".to_vec()), false)
+        );
+    }
+
+    #[test]
+    fn entry_names_carry_checksum_length_and_time() {
+        let name = EntryName::format("ab12", 0xdead_beef, (4096, 1_700_000_000_123_456_789));
+        assert_eq!(
+            EntryName::parse(&name),
+            Some(EntryName {
+                checksum: 0xdead_beef,
+                stamp: Some((4096, 1_700_000_000_123_456_789))
+            })
+        );
+        // An older entry: checksum only, so it is read and checked.
+        assert_eq!(
+            EntryName::parse("ab12-deadbeef"),
+            Some(EntryName {
+                checksum: 0xdead_beef,
+                stamp: None
+            })
+        );
+        assert_eq!(EntryName::parse("ab12"), None);
     }
 
     #[test]
@@ -393,6 +557,7 @@ mod tests {
         let names: Vec<_> = fs::read_dir(dir.path().join(FOLDER))
             .expect("entries")
             .flatten()
+            .filter(|entry| entry.file_name() != BUILT)
             .collect();
         assert_eq!(names.len(), 1, "only the entry of the last build is kept");
 

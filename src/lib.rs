@@ -189,15 +189,17 @@ impl Loaded {
             || {
                 rayon::join(
                     || handouts(&site, &theme.handout, cache, sink),
-                    || meta_files(&site),
+                    || {
+                        meta_files(&site)
+                            .into_iter()
+                            .chain(statics)
+                            .filter_map(|file| sink.put(file).err())
+                            .collect::<Vec<Diagnostic>>()
+                    },
                 )
             },
         );
-        let mut errors: Vec<Diagnostic> = metas
-            .into_iter()
-            .chain(statics)
-            .filter_map(|file| sink.put(file).err())
-            .collect();
+        let mut errors = metas;
         drop_later((site, theme));
         let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
             (Ok(pages), Ok(handouts)) if errors.is_empty() => (pages, handouts),
@@ -308,8 +310,13 @@ impl output::Sink for Counted<'_> {
         put
     }
 
-    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
-        let put = self.sink.put_cached(artifact, entry);
+    fn put_cached(
+        &self,
+        path: String,
+        entry: &Path,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<(), Diagnostic> {
+        let put = self.sink.put_cached(path, entry, bytes);
         self.tick();
         put
     }
@@ -371,10 +378,9 @@ pub fn handouts(
                 Sheet::Exercise(e) => render::pdf::exercise_handout(site, e, &options),
             };
             let handout = cache.get_or_make(key, make)?;
-            let artifact = Artifact::new(path, handout.pdf);
-            match &handout.entry {
-                Some(entry) => sink.put_cached(artifact, entry),
-                None => sink.put(artifact),
+            match (&handout.entry, handout.pdf) {
+                (Some(entry), pdf) => sink.put_cached(path, entry, pdf),
+                (None, pdf) => sink.put(Artifact::new(path, pdf.unwrap_or_default())),
             }
             .map_err(|e| vec![e])?;
             Ok(handout.cached)

@@ -21,11 +21,32 @@ pub trait Sink: Sync {
     /// Takes one finished file.
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic>;
 
-    /// Takes a file whose bytes are also in `entry`, a sound handout-cache
-    /// entry: a folder links it instead of writing the bytes again.
-    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
-        let _ = entry;
-        self.put(artifact)
+    /// Takes a file `path` whose bytes are in `entry`, a sound handout-cache
+    /// entry, and in `bytes` if they were read: a folder links the entry
+    /// instead of writing the bytes again.
+    fn put_cached(
+        &self,
+        path: String,
+        entry: &Path,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<(), Diagnostic> {
+        let bytes = read_entry(&path, entry, bytes)?;
+        self.put(Artifact::new(path, bytes))
+    }
+}
+
+/// The bytes of a cache entry for `path`: `bytes` if there are some, else
+/// the entry's.
+fn read_entry(path: &str, entry: &Path, bytes: Option<Vec<u8>>) -> Result<Vec<u8>, Diagnostic> {
+    match bytes {
+        Some(bytes) => Ok(bytes),
+        None => fs::read(entry).map_err(|e| {
+            Diagnostic::error(
+                entry,
+                format!("cannot read this saved copy of `{path}`: {e}"),
+            )
+            .hint("delete the .movepress-cache folder beside site.yaml and build again")
+        }),
     }
 }
 
@@ -101,6 +122,10 @@ pub struct Discard {
 impl Sink for Discard {
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
         self.claims.claim(&artifact.path)
+    }
+
+    fn put_cached(&self, path: String, _: &Path, _: Option<Vec<u8>>) -> Result<(), Diagnostic> {
+        self.claims.claim(&path)
     }
 }
 
@@ -274,32 +299,42 @@ impl Staging {
 
 impl Sink for Staging {
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
-        self.write(artifact, None)
+        self.claims.claim(&artifact.path)?;
+        if let Ok(file) = self.prepare(&artifact.path) {
+            self.write(&file, &artifact.bytes);
+        }
+        Ok(())
     }
 
-    fn put_cached(&self, artifact: Artifact, entry: &Path) -> Result<(), Diagnostic> {
-        self.write(artifact, Some(entry))
+    fn put_cached(
+        &self,
+        path: String,
+        entry: &Path,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<(), Diagnostic> {
+        self.claims.claim(&path)?;
+        let Ok(file) = self.prepare(&path) else {
+            return Ok(());
+        };
+        // A hard link costs no new file and no bytes written; across file
+        // systems (or where links are refused, or the entry's permissions
+        // were changed) the bytes are written.
+        if self.linkable(entry) && fs::hard_link(entry, &file).is_ok() {
+            return Ok(());
+        }
+        match read_entry(&path, entry, bytes) {
+            Ok(bytes) => self.write(&file, &bytes),
+            Err(error) => self.fail(error),
+        }
+        Ok(())
     }
 }
 
 impl Staging {
-    /// Writes a file into the folder; `entry`, a cache entry with the same
-    /// bytes, is linked instead when it can be.
-    fn write(&self, artifact: Artifact, entry: Option<&Path>) -> Result<(), Diagnostic> {
-        self.claims.claim(&artifact.path)?;
-        let Ok(path) = self.prepare(&artifact.path) else {
-            return Ok(());
-        };
-        // A hard link costs no new file and no bytes written; across file
-        // systems (or where links are refused) the bytes are written.
-        let linked = entry.is_some_and(|e| self.linkable(e) && fs::hard_link(e, &path).is_ok());
-        if linked {
-            return Ok(());
+    fn write(&self, file: &Path, bytes: &[u8]) {
+        if let Err(e) = fs::write(file, bytes) {
+            self.fail(io_error(file, "cannot write", &e));
         }
-        if let Err(e) = fs::write(&path, &artifact.bytes) {
-            self.fail(io_error(&path, "cannot write", &e));
-        }
-        Ok(())
     }
 }
 
