@@ -310,6 +310,12 @@ impl output::Sink for Counted<'_> {
         put
     }
 
+    fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let put = self.sink.put_bytes(path, bytes);
+        self.tick();
+        put
+    }
+
     fn put_cached(
         &self,
         path: String,

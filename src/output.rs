@@ -21,6 +21,12 @@ pub trait Sink: Sync {
     /// Takes one finished file.
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic>;
 
+    /// Takes one finished file that the caller keeps: a folder writes it
+    /// without a copy.
+    fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.put(Artifact::new(path, bytes.to_vec()))
+    }
+
     /// Takes a file `path` whose bytes are in `entry`, a sound handout-cache
     /// entry, and in `bytes` if they were read: a folder links the entry
     /// instead of writing the bytes again.
@@ -122,6 +128,10 @@ pub struct Discard {
 impl Sink for Discard {
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
         self.claims.claim(&artifact.path)
+    }
+
+    fn put_bytes(&self, path: String, _: &[u8]) -> Result<(), Diagnostic> {
+        self.claims.claim(&path)
     }
 
     fn put_cached(&self, path: String, _: &Path, _: Option<Vec<u8>>) -> Result<(), Diagnostic> {
@@ -299,9 +309,13 @@ impl Staging {
 
 impl Sink for Staging {
     fn put(&self, artifact: Artifact) -> Result<(), Diagnostic> {
-        self.claims.claim(&artifact.path)?;
-        if let Ok(file) = self.prepare(&artifact.path) {
-            self.write(&file, &artifact.bytes);
+        self.put_bytes(artifact.path, &artifact.bytes)
+    }
+
+    fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.claims.claim(&path)?;
+        if let Ok(file) = self.prepare(&path) {
+            self.write(&file, bytes);
         }
         Ok(())
     }

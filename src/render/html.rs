@@ -107,7 +107,7 @@ pub fn render(
         options,
         counts,
         |_| true,
-        |_, artifact| sink.put(artifact).map(|()| None::<()>),
+        |_, path, html| sink.put_bytes(path, html).map(|()| None::<()>),
     )?;
     Ok(keys.len())
 }
@@ -134,10 +134,15 @@ pub fn render_selected(
     counts: &TermCounts,
     wanted: impl Fn(&PageKey) -> bool + Sync,
 ) -> Result<Selected, Vec<Diagnostic>> {
-    render_pages(site, theme, options, counts, wanted, |key, artifact| {
-        Ok(Some((key, artifact)))
+    render_pages(site, theme, options, counts, wanted, |key, path, html| {
+        Ok(Some((key, Artifact::new(path, html.to_vec()))))
     })
     .map(|(keys, pages)| Selected { keys, pages })
+}
+
+thread_local! {
+    /// The page being made on this thread.
+    static PAGE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Renders the pages `wanted` picks in parallel and hands each to `keep`,
@@ -149,7 +154,7 @@ fn render_pages<T: Send>(
     options: &HtmlOptions,
     counts: &TermCounts,
     wanted: impl Fn(&PageKey) -> bool + Sync,
-    keep: impl Fn(PageKey, Artifact) -> Result<Option<T>, Diagnostic> + Sync,
+    keep: impl Fn(PageKey, String, &[u8]) -> Result<Option<T>, Diagnostic> + Sync,
 ) -> Result<(Vec<PageKey>, Vec<T>), Vec<Diagnostic>> {
     let prepared = Prepared::new(site, theme, counts, options);
     let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
@@ -171,8 +176,12 @@ fn render_pages<T: Send>(
         .into_par_iter()
         .with_max_len(16)
         .map(|(i, key, job)| {
-            let made = render_job(site, theme, &prepared, counts, &job, options)
-                .and_then(|artifact| keep(key, artifact).map_err(Failure::Template));
+            // Each thread writes its pages into one buffer, kept from page to
+            // page: no new memory for every page.
+            let made = PAGE.with_borrow_mut(|html| {
+                render_job(site, theme, &prepared, counts, &job, options, html)
+                    .and_then(|path| keep(key, path, html).map_err(Failure::Template))
+            });
             (i, made)
         })
         .collect();
@@ -565,7 +574,8 @@ fn render_job(
     counts: &TermCounts,
     job: &Job,
     options: &HtmlOptions,
-) -> Result<Artifact, Failure> {
+    html: &mut Vec<u8>,
+) -> Result<String, Failure> {
     let root = match job.data {
         // A host serves 404.html at any depth: link from the site's absolute path.
         Data::NotFound => base_path(&site.config.base_url),
@@ -671,20 +681,24 @@ fn render_job(
         }
         Data::NotFound => {}
     }
-    let html = theme
-        .render(job.template, &ctx)
+    html.clear();
+    theme
+        .render_to(job.template, &ctx, html)
         .map_err(Failure::Template)?;
     let path = match job.file {
         Some(file) => file.to_string(),
         None => format!("{}index.html", job.url),
     };
-    if !shows_disclaimer(&html, &site.config.disclaimers.site) {
+    // (Templates write text: a page is UTF-8 unless a filter made bytes.)
+    let shown = std::str::from_utf8(html)
+        .is_ok_and(|text| shows_disclaimer(text, &site.config.disclaimers.site));
+    if !shown {
         return Err(Failure::NoDisclaimer {
             template: job.template,
             page: path,
         });
     }
-    Ok(Artifact::new(path, html))
+    Ok(path)
 }
 
 /// The path part of the base URL: `https://x.org/clinic/` -> `/clinic/`.

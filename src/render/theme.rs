@@ -361,6 +361,18 @@ impl Theme {
             .map_err(|e| self.diagnostic(template, &e))
     }
 
+    /// Renders `template` at the end of `out`.
+    pub fn render_to(
+        &self,
+        template: &str,
+        context: &Context,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Diagnostic> {
+        self.tera
+            .render_to(template, context, out)
+            .map_err(|e| self.diagnostic(template, &e))
+    }
+
     /// The first report of a tera text message, pointing into the template file.
     fn report_diagnostic(&self, text: &str) -> Option<Diagnostic> {
         let message = text
