@@ -284,7 +284,7 @@ impl HandoutCache {
                 });
             }
             if let Some(pdf) = fs::read(&path).ok().filter(|pdf| sound(name, pdf)) {
-                let path = self.rename(name, &path, &key, &pdf);
+                let path = self.rename(name, &path, &key, &pdf, stamp);
                 return Ok(Handout {
                     pdf: Some(pdf),
                     entry: Some(path),
@@ -310,11 +310,20 @@ impl HandoutCache {
 
     /// Gives a sound entry whose file changed its time a name with the time
     /// it has now, so that the next build need not read it; returns where
-    /// the entry is.
-    fn rename(&self, name: &str, path: &Path, key: &str, pdf: &[u8]) -> PathBuf {
+    /// the entry is. `before` is the file's length and time from before its
+    /// bytes `pdf` were read: if they changed meanwhile, it keeps its name.
+    fn rename(
+        &self,
+        name: &str,
+        path: &Path,
+        key: &str,
+        pdf: &[u8],
+        before: Option<Stamp>,
+    ) -> PathBuf {
         let renamed = fs::metadata(path)
             .ok()
             .and_then(|meta| stamp(&meta))
+            .filter(|after| before == Some(*after))
             .map(|stamp| EntryName::format(key, checksum(pdf), stamp))
             .filter(|fresh| self.writable && fresh != name)
             .filter(|fresh| fs::rename(path, self.dir.join(fresh)).is_ok());

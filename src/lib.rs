@@ -321,9 +321,11 @@ impl output::Sink for Counted<'_> {
         path: String,
         entry: &Path,
         bytes: Option<Vec<u8>>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<bool, Diagnostic> {
         let put = self.sink.put_cached(path, entry, bytes);
-        self.tick();
+        if put != Ok(false) {
+            self.tick();
+        }
         put
     }
 }
@@ -384,12 +386,20 @@ pub fn handouts(
                 Sheet::Exercise(e) => render::pdf::exercise_handout(site, e, &options),
             };
             let handout = cache.get_or_make(key, make)?;
-            match (&handout.entry, handout.pdf) {
-                (Some(entry), pdf) => sink.put_cached(path, entry, pdf),
-                (None, pdf) => sink.put(Artifact::new(path, pdf.unwrap_or_default())),
+            let taken = match &handout.entry {
+                Some(entry) => sink.put_cached(path.clone(), entry, handout.pdf),
+                None => sink
+                    .put(Artifact::new(path.clone(), handout.pdf.unwrap_or_default()))
+                    .map(|()| true),
             }
             .map_err(|e| vec![e])?;
-            Ok(handout.cached)
+            if taken {
+                return Ok(handout.cached);
+            }
+            // The entry could not be read after all: made again.
+            sink.put(Artifact::new(path, make()?))
+                .map_err(|e| vec![e])?;
+            Ok(false)
         })
         .collect();
     let mut cached = 0;

@@ -29,31 +29,25 @@ pub trait Sink: Sync {
 
     /// Takes a file `path` whose bytes are in `entry`, a sound handout-cache
     /// entry, and in `bytes` if they were read: a folder links the entry
-    /// instead of writing the bytes again.
+    /// instead of writing the bytes again. Returns false, having taken
+    /// nothing, when the bytes are needed and the entry cannot be read (its
+    /// permissions changed, another build removed it): make the file again.
     fn put_cached(
         &self,
         path: String,
         entry: &Path,
         bytes: Option<Vec<u8>>,
-    ) -> Result<(), Diagnostic> {
-        let bytes = read_entry(&path, entry, bytes)?;
-        self.put(Artifact::new(path, bytes))
+    ) -> Result<bool, Diagnostic> {
+        match read_entry(entry, bytes) {
+            Some(bytes) => self.put(Artifact::new(path, bytes)).map(|()| true),
+            None => Ok(false),
+        }
     }
 }
 
-/// The bytes of a cache entry for `path`: `bytes` if there are some, else
-/// the entry's.
-fn read_entry(path: &str, entry: &Path, bytes: Option<Vec<u8>>) -> Result<Vec<u8>, Diagnostic> {
-    match bytes {
-        Some(bytes) => Ok(bytes),
-        None => fs::read(entry).map_err(|e| {
-            Diagnostic::error(
-                entry,
-                format!("cannot read this saved copy of `{path}`: {e}"),
-            )
-            .hint("delete the .movepress-cache folder beside site.yaml and build again")
-        }),
-    }
+/// The bytes of a cache entry: `bytes` if there are some, else the entry's.
+fn read_entry(entry: &Path, bytes: Option<Vec<u8>>) -> Option<Vec<u8>> {
+    bytes.or_else(|| fs::read(entry).ok())
 }
 
 /// The paths taken so far in one build.
@@ -87,6 +81,13 @@ impl Claims {
             );
         }
         Ok(())
+    }
+
+    /// Gives back a path claimed for a file that was not written.
+    fn release(&self, path: &str) {
+        if let Ok(mut seen) = self.0.lock() {
+            seen.remove(&path.to_lowercase());
+        }
     }
 }
 
@@ -134,8 +135,8 @@ impl Sink for Discard {
         self.claims.claim(&path)
     }
 
-    fn put_cached(&self, path: String, _: &Path, _: Option<Vec<u8>>) -> Result<(), Diagnostic> {
-        self.claims.claim(&path)
+    fn put_cached(&self, path: String, _: &Path, _: Option<Vec<u8>>) -> Result<bool, Diagnostic> {
+        self.claims.claim(&path).map(|()| true)
     }
 }
 
@@ -325,22 +326,27 @@ impl Sink for Staging {
         path: String,
         entry: &Path,
         bytes: Option<Vec<u8>>,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<bool, Diagnostic> {
         self.claims.claim(&path)?;
         let Ok(file) = self.prepare(&path) else {
-            return Ok(());
+            return Ok(true);
         };
         // A hard link costs no new file and no bytes written; across file
         // systems (or where links are refused, or the entry's permissions
         // were changed) the bytes are written.
         if self.linkable(entry) && fs::hard_link(entry, &file).is_ok() {
-            return Ok(());
+            return Ok(true);
         }
-        match read_entry(&path, entry, bytes) {
-            Ok(bytes) => self.write(&file, &bytes),
-            Err(error) => self.fail(error),
+        match read_entry(entry, bytes) {
+            Some(bytes) => {
+                self.write(&file, &bytes);
+                Ok(true)
+            }
+            None => {
+                self.claims.release(&path);
+                Ok(false)
+            }
         }
-        Ok(())
     }
 }
 
@@ -700,6 +706,30 @@ fn io_error(path: &Path, what: &str, error: &std::io::Error) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_entry_that_cannot_be_read_is_not_taken_and_the_file_can_be_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("output");
+        let gone = dir.path().join("removed-entry");
+        let path = "handouts/exercises/cat-cow.pdf";
+        for sink in [
+            &Staging::begin(&out).expect("staging") as &dyn Sink,
+            &Memory::default(),
+        ] {
+            assert_eq!(sink.put_cached(path.into(), &gone, None), Ok(false));
+            // Made again: the path is still free.
+            assert_eq!(
+                sink.put(Artifact::new(path, b"%PDF-1.7 made".to_vec())),
+                Ok(())
+            );
+            // Its bytes at hand, an entry is not read.
+            assert_eq!(
+                sink.put_cached("handouts/x.pdf".into(), &gone, Some(b"%PDF-x".to_vec())),
+                Ok(true)
+            );
+        }
+    }
 
     #[test]
     fn a_site_left_aside_by_a_stopped_two_step_swap_is_recovered_or_removed() {

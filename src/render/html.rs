@@ -730,9 +730,21 @@ fn shows_verbatim(html: &str, disclaimer: &str) -> bool {
     let finder = memchr::memmem::Finder::new(&escaped);
     let mut found = false;
     visible_runs(html, |run| {
-        found = found || finder.find(run.as_bytes()).is_some();
+        found = found
+            || finder
+                .find_iter(run.as_bytes())
+                .any(|at| !inside_entity(run, at));
     });
     found
+}
+
+/// Whether byte `at` of `text` is inside an entity (`&lt;` from `l` on):
+/// a disclaimer found from there would start with half a character.
+fn inside_entity(text: &str, at: usize) -> bool {
+    text[..at]
+        .rfind('&')
+        .and_then(|amp| decode_entity(&text[amp..]).map(|(_, len)| amp + len > at))
+        .unwrap_or(false)
 }
 
 /// Whether the disclaimer's words follow one another, apart only by
@@ -913,6 +925,11 @@ mod tests {
             assert!(!shows_verbatim(&hidden, d), "{hidden}");
             assert!(!shows_disclaimer(&hidden, d), "{hidden}");
         }
+        // Found from inside an entity: `&lt; 3` is "< 3", not "lt; 3".
+        let entity = "<body><p>We &lt; 3 stop if it hurts</p></body>";
+        assert!(!shows_verbatim(entity, "lt; 3 stop if it hurts"));
+        assert!(!shows_disclaimer(entity, "lt; 3 stop if it hurts"));
+        assert!(shows_verbatim(entity, "3 stop if it hurts"));
         // Split by a tag: not verbatim, but still shown.
         let split = "<body><p>Advice only; it doesn&#39;t replace &lt;your&gt; <b>clinician</b> &amp; team.</p></body>";
         assert!(!shows_verbatim(split, d));
