@@ -102,8 +102,12 @@ pub fn build(
     options: &BuildOptions,
 ) -> Result<BuildReport, Vec<Diagnostic>> {
     output::check_target(root, out).map_err(|d| vec![d])?;
-    let cache = handout_cache::HandoutCache::open(root, true);
-    let loaded = Loaded::load(root, options)?;
+    // (Listing the cache's entries takes as long as listing the content.)
+    let (cache, loaded) = rayon::join(
+        || handout_cache::HandoutCache::open(root, true),
+        || Loaded::load(root, options),
+    );
+    let loaded = loaded?;
     // Each file goes to the new output folder as soon as it is made.
     let staging = output::Staging::begin(out).map_err(|d| vec![d])?;
     let report = loaded.render(options, &cache, &staging)?;
