@@ -114,7 +114,7 @@ pub fn render(
 
 /// How many pages [`render`] makes of the site.
 pub fn page_count(site: &Site, counts: &TermCounts) -> usize {
-    jobs(site, counts).len()
+    pages(site, counts).len()
 }
 
 /// What [`render_selected`] made.
@@ -157,25 +157,24 @@ fn render_pages<T: Send>(
     keep: impl Fn(PageKey, String, &[u8]) -> Result<Option<T>, Diagnostic> + Sync,
 ) -> Result<(Vec<PageKey>, Vec<T>), Vec<Diagnostic>> {
     let prepared = Prepared::new(site, theme, counts, options);
-    let jobs: Vec<(PageKey, Job)> = jobs(site, counts)
-        .into_iter()
-        .map(|job| (job.key(site), job))
-        .collect();
-    let keys = jobs.iter().map(|(key, _)| key.clone()).collect();
-    let mut jobs: Vec<(usize, PageKey, Job)> = jobs
+    let pages = pages(site, counts);
+    let keys: Vec<PageKey> = pages.iter().map(|data| data.key(site)).collect();
+    // (Only the pages wanted are made into jobs: `serve` renders a few.)
+    let mut wanted: Vec<(usize, Data)> = pages
         .into_iter()
         .enumerate()
-        .filter(|(_, (key, _))| wanted(key))
-        .map(|(i, (key, job))| (i, key, job))
+        .filter(|(i, _)| wanted(&keys[*i]))
         .collect();
     // The listings are the longest pages by far (the library shows every
     // exercise): started first, they do not leave one core working alone
     // at the end while the other waits.
-    jobs.sort_by_key(|(i, _, job)| (!job.data.is_listing(), *i));
-    let mut results: Vec<(usize, Result<Option<T>, Failure>)> = jobs
+    wanted.sort_by_key(|(i, data)| (!data.is_listing(), *i));
+    let mut results: Vec<(usize, Result<Option<T>, Failure>)> = wanted
         .into_par_iter()
         .with_max_len(16)
-        .map(|(i, key, job)| {
+        .map(|(i, data)| {
+            let job = job(site, data);
+            let key = keys[i].clone();
             // Each thread writes its pages into one buffer, kept from page to
             // page: no new memory for every page.
             let made = PAGE.with_borrow_mut(|html| {
@@ -256,9 +255,9 @@ fn missing_disclaimer(theme: &Theme, template: &str, pages: &[String]) -> Diagno
     Diagnostic::error(theme.origin(template), message).hint(hint)
 }
 
-impl Job {
+impl Data {
     fn key(&self, site: &Site) -> PageKey {
-        match &self.data {
+        match self {
             Data::Home => PageKey::Home,
             Data::Library => PageKey::Library,
             Data::Programs => PageKey::Programs,
@@ -272,10 +271,26 @@ impl Job {
     }
 }
 
-fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
+/// Every page of the site, in order: what each shows.
+fn pages(site: &Site, counts: &TermCounts) -> Vec<Data> {
+    let mut pages = vec![Data::Home, Data::Library, Data::Programs, Data::NotFound];
+    pages.extend((0..site.exercises.len()).map(Data::Exercise));
+    pages.extend((0..site.programs.len()).map(Data::Program));
+    for taxonomy in Taxonomy::ALL {
+        pages.push(Data::Taxonomy(taxonomy));
+        if let Some(terms) = counts.counts.get(&taxonomy) {
+            pages.extend(terms.keys().map(|term| Data::Term(taxonomy, term.clone())));
+        }
+    }
+    pages.extend((0..site.pages.len()).map(Data::Page));
+    pages
+}
+
+/// The page that shows `data`: its template, address, title and description.
+fn job(site: &Site, data: Data) -> Job {
     let c = &site.config;
-    let mut jobs = vec![
-        Job {
+    match data {
+        Data::Home => Job {
             template: "index.html",
             url: String::new(),
             file: None,
@@ -286,9 +301,9 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
                 c.description.clone()
             },
             kind: "home",
-            data: Data::Home,
+            data,
         },
-        Job {
+        Data::Library => Job {
             template: "exercises.html",
             url: "exercises/".into(),
             file: None,
@@ -299,69 +314,64 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
                 c.clinic.name
             ),
             kind: "library",
-            data: Data::Library,
+            data,
         },
-        Job {
+        Data::Programs => Job {
             template: "programs.html",
             url: "programs/".into(),
             file: None,
             title: "Programs".into(),
             description: format!("Exercise routines from {}.", c.clinic.name),
             kind: "programs",
-            data: Data::Programs,
+            data,
         },
-        Job {
+        Data::NotFound => Job {
             template: "404.html",
             url: "404.html".into(),
             file: Some("404.html"),
             title: "Page not found".into(),
             description: "This page does not exist.".into(),
             kind: "not-found",
-            data: Data::NotFound,
+            data,
         },
-    ];
-    for (i, e) in site.exercises.iter().enumerate() {
-        jobs.push(Job {
-            template: "exercise.html",
-            url: views::exercise_url(&e.slug),
-            file: None,
-            title: e.title.clone(),
-            description: e.summary.clone(),
-            kind: "exercise",
-            data: Data::Exercise(i),
-        });
-    }
-    for (i, p) in site.programs.iter().enumerate() {
-        jobs.push(Job {
-            template: "program.html",
-            url: views::program_url(&p.slug),
-            file: None,
-            title: p.title.clone(),
-            description: p.summary.clone(),
-            kind: "program",
-            data: Data::Program(i),
-        });
-    }
-    for taxonomy in Taxonomy::ALL {
-        jobs.push(Job {
+        Data::Exercise(i) => {
+            let e = &site.exercises[i];
+            Job {
+                template: "exercise.html",
+                url: views::exercise_url(&e.slug),
+                file: None,
+                title: e.title.clone(),
+                description: e.summary.clone(),
+                kind: "exercise",
+                data,
+            }
+        }
+        Data::Program(i) => {
+            let p = &site.programs[i];
+            Job {
+                template: "program.html",
+                url: views::program_url(&p.slug),
+                file: None,
+                title: p.title.clone(),
+                description: p.summary.clone(),
+                kind: "program",
+                data,
+            }
+        }
+        Data::Taxonomy(taxonomy) => Job {
             template: "taxonomy.html",
             url: format!("{}/", taxonomy.slug()),
             file: None,
             title: format!("Exercises by {}", taxonomy.label().to_lowercase()),
             description: format!("Exercises grouped by {}.", taxonomy.label().to_lowercase()),
             kind: "taxonomy",
-            data: Data::Taxonomy(taxonomy),
-        });
-        for term in counts
-            .counts
-            .get(&taxonomy)
-            .map(|t| t.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
-        {
-            let label = crate::model::term_label(taxonomy, &term);
-            jobs.push(Job {
+            data,
+        },
+        Data::Term(taxonomy, ref term) => {
+            let label = crate::model::term_label(taxonomy, term);
+            Job {
                 template: "term.html",
-                url: views::term_url(taxonomy, &term),
+                url: views::term_url(taxonomy, term),
                 file: None,
                 title: format!("{}: {label}", taxonomy.label()),
                 description: format!(
@@ -369,26 +379,26 @@ fn jobs(site: &Site, counts: &TermCounts) -> Vec<Job> {
                     taxonomy.label().to_lowercase()
                 ),
                 kind: "term",
-                data: Data::Term(taxonomy, term),
-            });
+                data,
+            }
+        }
+        Data::Page(i) => {
+            let p = &site.pages[i];
+            Job {
+                template: "page.html",
+                url: format!("{}/", p.slug),
+                file: None,
+                title: p.title.clone(),
+                description: if p.summary.is_empty() {
+                    p.title.clone()
+                } else {
+                    p.summary.clone()
+                },
+                kind: "page",
+                data,
+            }
         }
     }
-    for (i, p) in site.pages.iter().enumerate() {
-        jobs.push(Job {
-            template: "page.html",
-            url: format!("{}/", p.slug),
-            file: None,
-            title: p.title.clone(),
-            description: if p.summary.is_empty() {
-                p.title.clone()
-            } else {
-                p.summary.clone()
-            },
-            kind: "page",
-            data: Data::Page(i),
-        });
-    }
-    jobs
 }
 
 /// What the pages of one render share, made once.
@@ -942,10 +952,12 @@ mod tests {
         let (site, _) = crate::content::load(root, crate::content::LoadOptions::default())
             .expect("the example site loads");
         let counts = TermCounts::new(&site);
-        let jobs = jobs(&site, &counts);
-        assert!(jobs.len() > 50);
-        for job in &jobs {
-            assert_eq!(job.key(&site).template(), job.template, "{}", job.url);
+        let pages = pages(&site, &counts);
+        assert!(pages.len() > 50);
+        for data in pages {
+            let key = data.key(&site);
+            let job = job(&site, data);
+            assert_eq!(key.template(), job.template, "{}", job.url);
         }
     }
 
