@@ -266,16 +266,11 @@ impl HandoutCache {
         make: impl FnOnce() -> Result<Vec<u8>, E>,
     ) -> Result<Handout, E> {
         let key = key.finish();
-        if let Some(name) = self.entries.get(&key) {
+        let found = self.entries.get(&key);
+        if let Some((name, named)) = found.and_then(|name| Some((name, EntryName::parse(name)?))) {
             let path = self.dir.join(name);
-            let parts = EntryName::parse(name);
-            let stamp = fs::metadata(&path).ok().and_then(|meta| stamp(&meta));
-            let unchanged = parts
-                .is_some_and(|parts| parts.stamp.is_some() && parts.stamp == stamp)
-                && stamp
-                    .zip(self.built)
-                    .is_some_and(|((_, time), built)| time < built);
-            if unchanged {
+            let now = fs::metadata(&path).ok().and_then(|meta| stamp(&meta));
+            if self.unchanged(&named, now) {
                 self.use_entry(name.clone());
                 return Ok(Handout {
                     pdf: None,
@@ -283,8 +278,8 @@ impl HandoutCache {
                     cached: true,
                 });
             }
-            if let Some(pdf) = fs::read(&path).ok().filter(|pdf| sound(name, pdf)) {
-                let path = self.rename(name, &path, &key, &pdf, stamp);
+            if let Some(pdf) = fs::read(&path).ok().filter(|pdf| named.holds(pdf)) {
+                let path = self.rename(name, &path, &key, named.checksum, now);
                 return Ok(Handout {
                     pdf: Some(pdf),
                     entry: Some(path),
@@ -311,26 +306,36 @@ impl HandoutCache {
     /// Gives a sound entry whose file changed its time a name with the time
     /// it has now, so that the next build need not read it; returns where
     /// the entry is. `before` is the file's length and time from before its
-    /// bytes `pdf` were read: if they changed meanwhile, it keeps its name.
+    /// bytes were read: if they changed meanwhile, it keeps its name.
     fn rename(
         &self,
         name: &str,
         path: &Path,
         key: &str,
-        pdf: &[u8],
+        checksum: u32,
         before: Option<Stamp>,
     ) -> PathBuf {
         let renamed = fs::metadata(path)
             .ok()
             .and_then(|meta| stamp(&meta))
             .filter(|after| before == Some(*after))
-            .map(|stamp| EntryName::format(key, checksum(pdf), stamp))
+            .map(|stamp| EntryName::format(key, checksum, stamp))
             .filter(|fresh| self.writable && fresh != name)
             .filter(|fresh| fs::rename(path, self.dir.join(fresh)).is_ok());
         let name = renamed.unwrap_or_else(|| name.to_string());
         let path = self.dir.join(&name);
         self.use_entry(name);
         path
+    }
+
+    /// Whether an entry named `named` is sound without being read: its file
+    /// has the length and time `now` its name says, from before the end of
+    /// the last build.
+    fn unchanged(&self, named: &EntryName, now: Option<Stamp>) -> bool {
+        match (named.stamp, now, self.built) {
+            (Some(named), Some(now), Some(built)) => named == now && now.1 < built,
+            _ => false,
+        }
     }
 
     fn use_entry(&self, name: String) {
@@ -404,6 +409,11 @@ impl EntryName {
         format!("{key}-{checksum:08x}-{length:x}-{time:x}")
     }
 
+    /// Whether `pdf` is a PDF with the checksum in the name.
+    fn holds(&self, pdf: &[u8]) -> bool {
+        self.checksum == checksum(pdf) && pdf.starts_with(b"%PDF-")
+    }
+
     fn parse(name: &str) -> Option<EntryName> {
         let mut parts = name.split('-').skip(1);
         let checksum = u32::from_str_radix(parts.next()?, 16).ok()?;
@@ -416,12 +426,6 @@ impl EntryName {
         };
         Some(EntryName { checksum, stamp })
     }
-}
-
-/// Whether an entry named `name` holds a PDF whose checksum is the one in its name.
-fn sound(name: &str, pdf: &[u8]) -> bool {
-    EntryName::parse(name).is_some_and(|parts| parts.checksum == checksum(pdf))
-        && pdf.starts_with(b"%PDF-")
 }
 
 fn checksum(bytes: &[u8]) -> u32 {
