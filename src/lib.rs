@@ -390,11 +390,11 @@ pub fn handouts(
                 Sheet::Exercise(e) => render::pdf::exercise_handout(site, e, &options),
             };
             let handout = cache.get_or_make(key, make)?;
-            let taken = match &handout.entry {
-                Some(entry) => sink.put_cached(path.clone(), entry, handout.pdf),
-                None => sink
-                    .put(Artifact::new(path.clone(), handout.pdf.unwrap_or_default()))
-                    .map(|()| true),
+            let taken = match (&handout.entry, handout.pdf) {
+                (Some(entry), pdf) => sink.put_cached(path.clone(), entry, pdf),
+                (None, Some(pdf)) => sink.put(Artifact::new(path.clone(), pdf)).map(|()| true),
+                // (Not reached: a handout without bytes has its entry.)
+                (None, None) => Ok(false),
             }
             .map_err(|e| vec![e])?;
             if taken {
