@@ -491,6 +491,27 @@ fn handout_refuses_any_built_site_and_never_echoes_the_patient() {
 /// An exercise taller than a page is split: its first steps beside its
 /// pictures, the others across the page. Without pictures every step is
 /// across the page, none beside an empty column.
+/// Replaces the steps of example exercise `slug` with `steps` (Markdown),
+/// and takes its pictures away unless `pictures`.
+fn lengthen(site: &Path, slug: &str, pictures: bool, steps: &str) {
+    let file = site.join(format!("content/exercises/{slug}.md"));
+    let source = read(&file);
+    let (front, body) = source[4..].split_once("\n---\n").expect("front matter");
+    let front = if pictures {
+        front.to_string()
+    } else {
+        let start = front.find("images:").expect("images");
+        let end = front[start..].find("\nrelated:").expect("related") + start;
+        format!("{}{}", &front[..start], &front[end + 1..])
+    };
+    let body = body.split("## Steps").next().expect("body");
+    std::fs::write(
+        &file,
+        format!("---\n{front}\n---\n{body}## Steps\n\n{steps}"),
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_long_exercise_without_pictures_sets_every_step_across_the_page() {
     let site = example_site();
@@ -502,26 +523,8 @@ fn a_long_exercise_without_pictures_sets_every_step_across_the_page() {
             )
         })
         .collect();
-    let lengthen = |slug: &str, pictures: bool| {
-        let file = site.path().join(format!("content/exercises/{slug}.md"));
-        let source = read(&file);
-        let (front, body) = source[4..].split_once("\n---\n").expect("front matter");
-        let front = if pictures {
-            front.to_string()
-        } else {
-            let start = front.find("images:").expect("images");
-            let end = front[start..].find("\nrelated:").expect("related") + start;
-            format!("{}{}", &front[..start], &front[end + 1..])
-        };
-        let body = body.split("## Steps").next().expect("body");
-        std::fs::write(
-            &file,
-            format!("---\n{front}\n---\n{body}## Steps\n\n{steps}"),
-        )
-        .unwrap();
-    };
-    lengthen("cat-cow", false);
-    lengthen("bear-rolls", true);
+    lengthen(site.path(), "cat-cow", false, &steps);
+    lengthen(site.path(), "bear-rolls", true, &steps);
     std::fs::write(
         site.path().join("content/programs/one-long.yaml"),
         "title: One long exercise\nsummary: Only cat-cow.\nexercises:\n  - exercise: cat-cow\n",
@@ -583,6 +586,62 @@ fn an_intros_last_line_is_never_alone_on_a_page() {
         }
     }
     assert!(breaks > 0, "no length of notes moved the bullets to page 2");
+}
+
+/// What ends an exercise, its QR code and the clinician's note, never starts
+/// a page alone under a "(continued)" label: the code sits beside the first
+/// steps and the note stays with the cautions. Checked for every example
+/// program on both papers, in both sizes, with notes of several lengths
+/// moving the page breaks.
+#[test]
+fn an_exercises_code_and_note_never_start_a_page_alone() {
+    let site = example_site();
+    // Long enough that they break across pages where they start low.
+    let steps: String = (1..=12)
+        .map(|i| {
+            format!("{i}. Step {i}: move slowly, breathing out as you go, and stop if it hurts.\n")
+        })
+        .collect();
+    lengthen(site.path(), "side-lying-thoracic-rotation", true, &steps);
+    lengthen(site.path(), "cat-cow", false, &steps);
+    let mut broken = 0;
+    for program in EXAMPLE_PROGRAMS {
+        for (paper, large) in [
+            ("letter", false),
+            ("a4", false),
+            ("letter", true),
+            ("a4", true),
+        ] {
+            for words in [0, 40, 80, 120] {
+                let notes = vec!["word"; words].join(" ");
+                let mut args = vec!["handout", program, "--paper", paper, "-o", "x.pdf"];
+                if large {
+                    args.push("--large-print");
+                }
+                if words > 0 {
+                    args.extend(["--notes", &notes]);
+                }
+                let result = movepress(site.path(), &args);
+                assert!(result.status.success(), "{}", stderr(&result));
+                for (n, page) in pages_text(&site.path().join("x.pdf")).iter().enumerate() {
+                    let Some(at) = page.find("(continued)") else {
+                        continue;
+                    };
+                    broken += 1;
+                    let next = page[at + "(continued)".len()..].trim_start();
+                    assert!(
+                        !next.starts_with("Scan to see") && !next.starts_with("Note from"),
+                        "{program}, {paper}, large print {large}, {words} words of notes: \
+                         page {} starts with `{}`",
+                        n + 1,
+                        &next[..next.len().min(60)]
+                    );
+                }
+            }
+        }
+    }
+    // The variants do break exercises across pages.
+    assert!(broken > 0, "no variant continued an exercise on a new page");
 }
 
 /// The clinician's note is a bar across the page under every exercise, in

@@ -803,8 +803,11 @@ impl<'a> Ctx<'a> {
         } else {
             0.0
         };
-        left.place(pictures.clone(), 0.0, 0.0);
+        let pictured = pictures.height > 0.0;
+        left.place(pictures, 0.0, 0.0);
         left.place(code, 0.0, below_pictures);
+        // The split layout starts with the same column, if it has pictures.
+        let left_split = pictured.then(|| left.clone());
         let mut paras = Vec::new();
         match exercise.body.steps() {
             Some(steps) => {
@@ -897,23 +900,34 @@ impl<'a> Ctx<'a> {
         }
         whole.push(body);
 
-        // The breakable layout: the pictures beside the first steps, the
-        // other steps across the page below them, line by line, then the
-        // cautions (never without the last lines of the steps), the note and
-        // the QR code. Without pictures every step is across the page: a step
-        // beside nothing would leave an empty column.
+        // The breakable layout: the pictures and QR code beside the first
+        // steps, the other steps across the page below them, line by line,
+        // then the cautions (never without the last lines of the steps) and
+        // the note. Without pictures every step is across the page (a step
+        // beside a QR code alone would leave a mostly empty column), under
+        // the QR code. Either way the code comes first: last, it could start
+        // a page alone.
         let right_x = left_width + gutter;
         let mut first = Block::new().gap(gap);
-        let left_height = pictures.height;
-        first.place(pictures, 0.0, 0.0);
         let mut y = 0.0;
         let mut beside = 0;
-        while left_height > 0.0 && beside < paras.len() && (beside == 0 || y < left_height) {
-            if beside > 0 {
-                y += paras[beside].gap_before;
+        match left_split {
+            Some(column) => {
+                let left_height = column.height;
+                first.place(column, 0.0, 0.0);
+                while beside < paras.len() && (beside == 0 || y < left_height) {
+                    if beside > 0 {
+                        y += paras[beside].gap_before;
+                    }
+                    y = self.draw_para(&mut first, &paras[beside], right_x, y, self.style.text);
+                    beside += 1;
+                }
             }
-            y = self.draw_para(&mut first, &paras[beside], right_x, y, self.style.text);
-            beside += 1;
+            None => {
+                let code = self.qr_code(&url, self.width);
+                y = code.height;
+                first.place(code, 0.0, 0.0);
+            }
         }
         first.extend_to(y);
         let mut wide = Vec::new();
@@ -936,7 +950,7 @@ impl<'a> Ctx<'a> {
         }
         let rest = wide.get(beside..).unwrap_or_default();
         let gap_first = match rest.first() {
-            Some(p) if left_height > 0.0 => p.gap_before,
+            Some(p) if pictured => p.gap_before,
             Some(_) => gap,
             None => 0.0,
         };
@@ -952,18 +966,24 @@ impl<'a> Ctx<'a> {
             );
         }
         if let Some((text, note_origin)) = note {
+            // Never alone on a page: kept with the cautions or last lines.
+            match units.last_mut() {
+                Some(last) => last.keep = Keep::Always,
+                None => first.keep = Keep::Always,
+            }
             units.push(self.note(text, note_origin, self.width).gap(gap));
         }
-        units.push(self.qr_code(&url, self.width).gap(gap));
-        if let Some(last) = units.last_mut() {
-            last.keep = Keep::Free;
+        // The exercise ends here: a page may break before the next part.
+        match units.last_mut() {
+            Some(last) => last.keep = Keep::Free,
+            None => first.keep = Keep::Free,
         }
         let label = head
             .anchors
             .first()
             .map_or_else(|| exercise.title.clone(), |a| a.title.clone());
         let mut split = vec![head];
-        if left_height > 0.0 {
+        if first.height > 0.0 {
             split.push(first);
         }
         for mut unit in units {
