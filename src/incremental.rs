@@ -163,7 +163,13 @@ impl Session {
             self.reread = false;
         }
         let (site, warnings) =
-            crate::load_site(&self.root, &self.sources, &self.options, &mut self.cache)?;
+            crate::load_site(&self.root, &self.sources, &self.options, &mut self.cache).map_err(
+                |errors| match self.look {
+                    // The theme loaded then, and none of its files changed since.
+                    Some(_) => errors,
+                    None => crate::with_theme_problems(errors, &self.root, &self.sources),
+                },
+            )?;
         let look = match &self.look {
             Some(look) => look.clone(),
             None => Arc::new(Styled::load(&self.root, &site)?),

@@ -145,7 +145,8 @@ impl Loaded {
     fn load(root: &Path, options: &BuildOptions) -> Result<Loaded, Vec<Diagnostic>> {
         let sources = content::Sources::read(root);
         let mut parses = content::ParseCache::default();
-        let (site, warnings) = load_site(root, &sources, options, &mut parses)?;
+        let (site, warnings) = load_site(root, &sources, options, &mut parses)
+            .map_err(|errors| with_theme_problems(errors, root, &sources))?;
         // The texts and parses are not needed any more.
         drop_later((sources, parses));
         let look = Look::load(root, &site)?;
@@ -249,6 +250,29 @@ impl Look {
             html,
         })
     }
+}
+
+/// `errors` that stopped loading the content, with the theme's own errors
+/// added, so that one run reports all. Nothing is added when site.yaml
+/// cannot be read: then the theme is not known.
+pub fn with_theme_problems(
+    mut errors: Vec<Diagnostic>,
+    root: &Path,
+    sources: &content::Sources,
+) -> Vec<Diagnostic> {
+    let config = sources
+        .config
+        .as_ref()
+        .ok()
+        .and_then(|text| config::parse(Path::new(config::FILE), text).ok());
+    if let Some(config) = config
+        && let Err(problems) = Theme::load(root, &config.theme)
+    {
+        errors.extend(problems);
+        diagnostics::sort(&mut errors);
+        errors.dedup();
+    }
+    errors
 }
 
 /// Loads and checks the site from its sources, with `--base-url` applied;

@@ -40,7 +40,7 @@ struct RawExercise {
     cautions: Vec<Spanned<String>>,
     /// Pictures: `src` (inside static/), `alt` (required), `caption`.
     #[serde(default)]
-    images: Vec<RawImage>,
+    images: Vec<Spanned<RawImage>>,
     /// A video link (https only).
     video: Option<Spanned<String>>,
     /// Slugs of related exercises.
@@ -56,8 +56,8 @@ struct RawExercise {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawImage {
-    /// The picture's path inside static/, e.g. `images/cat-cow.svg`.
-    src: Spanned<String>,
+    /// The picture's path inside static/, e.g. `images/cat-cow.svg` (required).
+    src: Option<Spanned<String>>,
     /// What the picture shows, for people who cannot see it (required).
     alt: Option<Spanned<String>>,
     /// A line shown under the picture.
@@ -178,7 +178,19 @@ pub fn read(
     }
     let mut images = Vec::new();
     let mut image_refs = Vec::new();
-    for raw_image in raw.images {
+    for mut entry in raw.images {
+        // A picture without its file is reported here, so that the rest of
+        // the file is still read and checked.
+        let Some(src) = entry.value.src.take() else {
+            check.error_at(
+                &entry,
+                1,
+                "this picture has no `src:`",
+                "add `src: images/<file>` with the picture's path inside static/",
+            );
+            continue;
+        };
+        let raw_image = entry.value;
         let alt = match raw_image.alt {
             Some(alt) if !alt.value.trim().is_empty() => alt.value.trim().to_string(),
             Some(alt) => {
@@ -192,22 +204,22 @@ pub fn read(
             }
             None => {
                 check.error_at(
-                    &raw_image.src,
-                    raw_image.src.value.chars().count(),
+                    &src,
+                    src.value.chars().count(),
                     "this image has no alt text",
                     "add `alt:` under `src:`, describing what the picture shows",
                 );
                 String::new()
             }
         };
-        let (line, column) = yaml::position(&raw_image.src, check.first_line);
+        let (line, column) = yaml::position(&src, check.first_line);
         image_refs.push(ImageRef {
-            src: raw_image.src.value.clone(),
+            src: src.value.clone(),
             line,
             column,
         });
         images.push(Image {
-            src: raw_image.src.value,
+            src: src.value,
             alt,
             caption: raw_image.caption.filter(|c| !c.trim().is_empty()),
             width: None,

@@ -26,7 +26,7 @@ struct RawProgram {
     /// Markdown shown above the exercises.
     intro: Option<Spanned<String>>,
     /// The exercises, in order (at least one).
-    exercises: Option<Spanned<Vec<RawStep>>>,
+    exercises: Option<Spanned<Vec<Spanned<RawStep>>>>,
     /// Last reviewed, `YYYY-MM-DD`.
     updated: Option<Spanned<String>>,
     /// Left out of the build unless `--drafts`.
@@ -37,8 +37,8 @@ struct RawProgram {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStep {
-    /// The slug of an exercise in content/exercises.
-    exercise: Spanned<String>,
+    /// The slug of an exercise in content/exercises (required).
+    exercise: Option<Spanned<String>>,
     /// Overrides of the exercise's default dosage, key by key.
     dosage: Option<RawDosage>,
     /// A line from the clinician, shown beside the exercise.
@@ -116,13 +116,25 @@ pub fn read(
             "add one `- exercise: <slug>` line per exercise",
         ),
         Some(list) => {
-            for step in list.value {
+            for mut entry in list.value {
+                // A step without its exercise is reported here, so that the
+                // rest of the file is still read and checked.
+                let Some(exercise) = entry.value.exercise.take() else {
+                    check.error_at(
+                        &entry,
+                        1,
+                        "this step has no `exercise:`",
+                        "start the step with `- exercise: <slug>`, the file name of an exercise without `.md`",
+                    );
+                    continue;
+                };
+                let step = entry.value;
                 let overrides = check.dosage(step.dosage);
-                if check.slug(&step.exercise, "exercise slug") {
-                    let (line, column) = yaml::position(&step.exercise, 1);
+                if check.slug(&exercise, "exercise slug") {
+                    let (line, column) = yaml::position(&exercise, 1);
                     steps.push(ParsedStep {
                         exercise: SlugRef {
-                            slug: step.exercise.value,
+                            slug: exercise.value,
                             line,
                             column,
                         },

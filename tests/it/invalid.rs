@@ -109,6 +109,9 @@ invalid! {
     errors_on_page_named_after_a_section: "reserved-page-name" at "content/pages/handouts.md:1:1" says "the page name `handouts` is taken by a section of the site";
     errors_on_a_base_url_too_long_for_a_qr_code: "long-base-url" at "site.yaml:2:11" says "base_url is too long (1009 characters; at most 1000)";
     errors_on_a_card_partial_that_uses_page_data: "card-partial-uses-page" at "templates/partials/exercise-card.html:3:19" says "Variable `page` is not defined. Available variables: assets, card, root, site";
+    errors_on_a_picture_without_src: "missing-image-src" at "content/exercises/cat-cow.md:16:5" says "this picture has no `src:`";
+    errors_on_a_program_step_without_exercise: "missing-step-exercise" at "content/programs/daily.yaml:8:5" says "this step has no `exercise:`";
+    errors_in_content_and_templates_in_one_run: "content-and-template-errors" at "templates/exercise.html:3:" says "template error";
     errors_on_windows_device_name_as_slug: "device-name-slug" at "content/exercises/cat-cow.md:3:7" says "`con` cannot be used as a slug: Windows keeps this name for a device";
 }
 
@@ -125,6 +128,44 @@ fn several_files_report_all_their_errors_at_once() {
         "no follow-on errors for a broken file:\n{err}"
     );
     assert!(err.contains("3 errors in 3 files"), "{err}");
+}
+
+/// A required key missing inside a list entry (a picture's `src`, a step's
+/// `exercise`) is reported without hiding the file's other errors, and
+/// errors in the content do not hide those of the templates.
+#[test]
+fn a_missing_key_in_an_entry_or_a_content_error_hides_no_other_error() {
+    for (case, errors) in [
+        (
+            "missing-image-src",
+            [
+                "content/exercises/cat-cow.md:16:5",
+                "content/exercises/cat-cow.md:8:13",
+            ],
+        ),
+        (
+            "missing-step-exercise",
+            [
+                "content/programs/daily.yaml:8:5",
+                "content/programs/daily.yaml:4:10",
+            ],
+        ),
+        (
+            "content-and-template-errors",
+            [
+                "content/exercises/cat-cow.md:8:13",
+                "templates/exercise.html:3:",
+            ],
+        ),
+    ] {
+        let site = fixture("minimal");
+        overlay(site.path(), &format!("invalid/{case}"));
+        let err = stderr(&movepress(site.path(), &["check"]));
+        for location in errors {
+            assert!(err.contains(location), "{case}: names {location}:\n{err}");
+        }
+        assert!(err.contains("2 errors in"), "{case}:\n{err}");
+    }
 }
 
 #[test]
