@@ -22,7 +22,9 @@
 //! again.
 //! Handouts are rendered when first asked for after each rebuild.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -31,7 +33,7 @@ use crate::content::{ParseCache, Sources};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Site, Taxonomy};
 use crate::render::Artifact;
-use crate::render::html::PageKey;
+use crate::render::html::{CARD_PAGES, CardMemo, PageKey};
 use crate::render::views::{self, TermCounts};
 use crate::{BuildOptions, Look};
 
@@ -101,6 +103,8 @@ pub struct Build {
     term_counts: Arc<TermCounts>,
     /// Each exercise's entry in the search index, by slug.
     search: HashMap<String, Arc<str>>,
+    /// The cards made so far, for the next rebuild.
+    cards: Arc<CardMemo>,
 }
 
 /// What a rebuild did.
@@ -203,6 +207,15 @@ impl Session {
             }
             _ => true,
         };
+        // The cards made last time are good while neither the card partial
+        // (part of the hashes of the pages that show cards) nor what it
+        // sees besides the card (`site`, `assets`: in `global`) changed.
+        let cards = match last {
+            Some(last) if !CARD_PAGES.iter().any(|page| templates.contains(page)) => {
+                last.cards.clone()
+            }
+            _ => Arc::default(),
+        };
         let crate::render::html::Selected {
             keys,
             pages: rendered,
@@ -211,12 +224,13 @@ impl Session {
             &look.look.theme,
             &look.look.html,
             &term_counts,
+            &cards,
             wanted,
         )?;
 
         // Pages that are still there keep their file; the others go.
         let mut pages = BTreeMap::new();
-        let mut files = HashMap::with_capacity(keys.len());
+        let mut files = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
         if let Some(last) = last {
             let keep: HashSet<&PageKey> = keys.iter().collect();
             for (key, path) in last.pages.iter().filter(|(key, _)| keep.contains(key)) {
@@ -267,6 +281,7 @@ impl Session {
             counts,
             term_counts,
             search,
+            cards,
         }));
         // Not on the way to the reload.
         crate::drop_later(previous);
@@ -418,7 +433,7 @@ impl Dirty {
         counts: &BTreeMap<(Taxonomy, String), usize>,
     ) -> Dirty {
         let old = &last.site;
-        let mut changed: HashSet<PathBuf> = HashSet::new();
+        let mut changed: HashSet<PathBuf> = HashSet::default();
         changed_files(&last.sources.exercises, &sources.exercises, &mut changed);
         changed_files(&last.sources.programs, &sources.programs, &mut changed);
         changed_files(&last.sources.pages, &sources.pages, &mut changed);
@@ -515,7 +530,7 @@ impl Dirty {
         let links_moved = |shown: String| {
             crate::content::links::targets_in(&shown).any(|target| moved.contains(target))
         };
-        let mut relinked: HashSet<&str> = HashSet::new();
+        let mut relinked: HashSet<&str> = HashSet::default();
         let mut pages = pages;
         if !moved.is_empty() {
             for exercise in &site.exercises {

@@ -9,7 +9,9 @@ pub mod page;
 pub mod program;
 pub mod yaml;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -192,7 +194,7 @@ fn parse_all<T: Clone + Send + Sync>(
         })
         .collect();
     let mut fresh = fresh.into_iter().peekable();
-    let mut next = HashMap::with_capacity(files.len());
+    let mut next = HashMap::with_capacity_and_hasher(files.len(), Default::default());
     let mut results = Vec::with_capacity(files.len());
     for (i, (file, text)) in files.iter().enumerate() {
         let result = match fresh.next_if(|(j, _)| *j == i) {
@@ -565,7 +567,7 @@ fn assemble(
         })
         .collect();
     let mut out_exercises: Vec<Arc<Exercise>> = Vec::with_capacity(checked.len());
-    let mut kept = HashMap::with_capacity(checked.len());
+    let mut kept = HashMap::with_capacity_and_hasher(checked.len(), Default::default());
     for (&(_, parsed), (problems, exercise)) in in_order.iter().zip(checked) {
         diagnostics.extend(problems);
         kept.insert(
@@ -757,7 +759,8 @@ fn check_unique(
     what: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let mut seen: HashMap<&str, (&PathBuf, (usize, usize))> = HashMap::with_capacity(slugs.len());
+    let mut seen: HashMap<&str, (&PathBuf, (usize, usize))> =
+        HashMap::with_capacity_and_hasher(slugs.len(), Default::default());
     for &(slug, file, position) in slugs {
         if let Some(&first) = seen.get(slug.as_str()) {
             // Reported at the file whose `slug:` took the name, if one did.

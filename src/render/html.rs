@@ -1,14 +1,16 @@
 //! The web pages: one job per page, rendered in parallel through the theme,
 //! then checked for the site disclaimer.
 
-use std::sync::OnceLock;
+use rustc_hash::FxHashMap as HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
 use crate::markdown;
-use crate::model::{Site, Taxonomy};
+use crate::model::{Exercise, Site, Taxonomy};
 use crate::output::Sink;
 use crate::render::Artifact;
 use crate::render::theme::{Context, Theme, Value, value};
@@ -106,6 +108,7 @@ pub fn render(
         theme,
         options,
         counts,
+        None,
         |_| true,
         |_, path, html| sink.put_bytes(path, html).map(|()| None::<()>),
     )?;
@@ -126,18 +129,78 @@ pub struct Selected {
 }
 
 /// Renders the pages that `wanted` picks, each with its key; returns the
-/// keys of all the site's pages too.
+/// keys of all the site's pages too. Cards are taken from `memo` when made
+/// before, and the cards made are added to it.
 pub fn render_selected(
     site: &Site,
     theme: &Theme,
     options: &HtmlOptions,
     counts: &TermCounts,
+    memo: &CardMemo,
     wanted: impl Fn(&PageKey) -> bool + Sync,
 ) -> Result<Selected, Vec<Diagnostic>> {
-    render_pages(site, theme, options, counts, wanted, |key, path, html| {
-        Ok(Some((key, Artifact::new(path, html.to_vec()))))
-    })
+    render_pages(
+        site,
+        theme,
+        options,
+        counts,
+        Some(memo),
+        wanted,
+        |key, path, html| Ok(Some((key, Artifact::new(path, html.to_vec())))),
+    )
     .map(|(keys, pages)| Selected { keys, pages })
+}
+
+/// Cards made with their `html`, kept by `serve` from one rebuild to the
+/// next, so that an edit to one exercise does not make the library's
+/// thousands of other cards again. Valid for one card partial, `site` and
+/// `assets`: a rebuild where any of them changed starts a new one.
+#[derive(Default)]
+pub struct CardMemo {
+    /// Cards with their `html`, by a hash of their data and page depth.
+    /// (Read by every thread for every card, written for new cards only.)
+    made: RwLock<HashMap<u64, Value>>,
+    /// Each exercise's card data and its hash, by slug, with the exercise
+    /// it was made from: good while the site has that same exercise (an
+    /// unchanged exercise is the same `Arc` from one rebuild to the next).
+    plain: RwLock<HashMap<String, (Arc<Exercise>, HashedCard)>>,
+}
+
+/// A card's data, and a hash of it.
+type HashedCard = (Value, u64);
+
+impl CardMemo {
+    /// How many cards it may hold before it is emptied: cards of exercises
+    /// as they were before an edit are never asked for again.
+    const MAX: usize = 100_000;
+
+    fn made(&self, key: u64) -> Option<Value> {
+        self.made.read().ok()?.get(&key).cloned()
+    }
+
+    fn keep_made(&self, key: u64, card: &Value) {
+        if let Ok(mut cards) = self.made.write() {
+            if cards.len() >= Self::MAX {
+                cards.clear();
+            }
+            cards.insert(key, card.clone());
+        }
+    }
+
+    fn plain(&self, exercise: &Arc<Exercise>) -> Option<HashedCard> {
+        let cards = self.plain.read().ok()?;
+        let (from, card) = cards.get(&exercise.slug)?;
+        Arc::ptr_eq(from, exercise).then(|| card.clone())
+    }
+
+    fn keep_plain(&self, exercise: &Arc<Exercise>, card: &HashedCard) {
+        if let Ok(mut cards) = self.plain.write() {
+            if cards.len() >= Self::MAX {
+                cards.clear();
+            }
+            cards.insert(exercise.slug.clone(), (exercise.clone(), card.clone()));
+        }
+    }
 }
 
 thread_local! {
@@ -153,10 +216,11 @@ fn render_pages<T: Send>(
     theme: &Theme,
     options: &HtmlOptions,
     counts: &TermCounts,
+    memo: Option<&CardMemo>,
     wanted: impl Fn(&PageKey) -> bool + Sync,
     keep: impl Fn(PageKey, String, &[u8]) -> Result<Option<T>, Diagnostic> + Sync,
 ) -> Result<(Vec<PageKey>, Vec<T>), Vec<Diagnostic>> {
-    let prepared = Prepared::new(site, theme, counts, options);
+    let prepared = Prepared::new(site, theme, counts, options, memo);
     let pages = pages(site, counts);
     let keys: Vec<PageKey> = pages.iter().map(|data| data.key(site)).collect();
     // (Only the pages wanted are made into jobs: `serve` renders a few.)
@@ -417,11 +481,19 @@ impl<'a> Prepared<'a> {
         theme: &'a Theme,
         counts: &'a TermCounts,
         options: &HtmlOptions,
+        memo: Option<&'a CardMemo>,
     ) -> Self {
         let site_value = value(&views::site_view(site));
         let assets = value(&options.assets);
         Prepared {
-            cards: Cards::new(site, theme, counts, site_value.clone(), assets.clone()),
+            cards: Cards::new(
+                site,
+                theme,
+                counts,
+                site_value.clone(),
+                assets.clone(),
+                memo,
+            ),
             site: site_value,
             assets,
             programs_of: views::ProgramsOf::new(site),
@@ -452,10 +524,12 @@ struct Cards<'a> {
     /// What the card partial sees besides `card` and `root`.
     site_value: Value,
     assets: Value,
-    /// The cards without `html`, by position in `site.exercises`.
-    plain: Vec<OnceLock<Value>>,
+    /// The cards without `html`, by position in `site.exercises`, each with
+    /// a hash of its data.
+    plain: Vec<OnceLock<HashedCard>>,
     /// With `html`: by page depth, then by position in `site.exercises`.
     made: Vec<Vec<OnceLock<MadeCard>>>,
+    memo: Option<&'a CardMemo>,
 }
 
 impl<'a> Cards<'a> {
@@ -465,6 +539,7 @@ impl<'a> Cards<'a> {
         counts: &'a TermCounts,
         site_value: Value,
         assets: Value,
+        memo: Option<&'a CardMemo>,
     ) -> Self {
         let n = site.exercises.len();
         Cards {
@@ -477,12 +552,30 @@ impl<'a> Cards<'a> {
             made: (0..SHARED_DEPTHS)
                 .map(|_| (0..n).map(|_| OnceLock::new()).collect())
                 .collect(),
+            memo,
         }
     }
 
     /// The card of the exercise at position `i`, without `html`.
     fn plain(&self, i: usize) -> &Value {
-        self.plain[i].get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
+        &self.plain_hashed(i).0
+    }
+
+    fn plain_hashed(&self, i: usize) -> &HashedCard {
+        self.plain[i].get_or_init(|| {
+            let exercise = &self.site.exercises[i];
+            if let Some(card) = self.memo.and_then(|memo| memo.plain(exercise)) {
+                return card;
+            }
+            let view = views::exercise_card(exercise);
+            let mut state = DefaultHasher::new();
+            view.hash(&mut state);
+            let card = (value(&view), state.finish());
+            if let Some(memo) = self.memo {
+                memo.keep_plain(exercise, &card);
+            }
+            card
+        })
     }
 
     /// The card of the exercise at position `i`, with its `html` for a
@@ -498,10 +591,18 @@ impl<'a> Cards<'a> {
     }
 
     fn make(&self, i: usize, root: &str) -> Result<Value, Diagnostic> {
-        let card = self.plain(i);
+        let (card, hash) = self.plain_hashed(i);
         // A theme without the partial has cards without `html`.
         if !self.theme.has(CARD_PARTIAL) {
             return Ok(card.clone());
+        }
+        let key = {
+            let mut state = DefaultHasher::new();
+            (hash, root).hash(&mut state);
+            state.finish()
+        };
+        if let Some(made) = self.memo.and_then(|memo| memo.made(key)) {
+            return Ok(made);
         }
         let mut ctx = Context::new();
         ctx.insert_value("site", self.site_value.clone());
@@ -511,7 +612,11 @@ impl<'a> Cards<'a> {
         let html = self.theme.render(CARD_PARTIAL, &ctx)?;
         let mut map = card.as_map().cloned().unwrap_or_default();
         map.insert("html".into(), Value::safe_string(&html));
-        Ok(Value::from(map))
+        let made = Value::from(map);
+        if let Some(memo) = self.memo {
+            memo.keep_made(key, &made);
+        }
+        Ok(made)
     }
 
     /// The cards of these exercises (positions in `site.exercises`), in order.
