@@ -19,7 +19,7 @@ pub struct Site {
     pub static_files: Vec<PathBuf>,
     /// Internal link targets: source path under content/ (`exercises/cat-cow.md`)
     /// -> site-relative address (`exercises/cat-cow/`).
-    pub links: std::collections::BTreeMap<String, String>,
+    pub links: std::sync::Arc<std::collections::BTreeMap<String, String>>,
 }
 
 /// site.yaml, checked.

@@ -151,8 +151,17 @@ pub struct ParseCache {
     pages: Parses<page::ParsedPage>,
     /// Image path in static/ -> whether it may be used, and its size.
     images: ImageChecks,
+    /// What the last assembly can give the next.
+    assembled: Assembly,
+}
+
+/// What assembling a site keeps for the next time.
+#[derive(Default)]
+struct Assembly {
     /// Exercise file -> what it was parsed into and the exercise made of it.
-    assembled: Assembled,
+    exercises: Assembled,
+    /// The site's internal links, with a hash of what they were made from.
+    links: Option<(u64, Arc<BTreeMap<String, String>>)>,
 }
 
 /// Exercises assembled last time, by the address of what they were assembled
@@ -407,7 +416,7 @@ fn assemble(
     parsed: Parsed,
     options: LoadOptions,
     images: &ImageChecks,
-    assembled: &mut Assembled,
+    assembled: &mut Assembly,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Site> {
     let Parsed {
@@ -509,7 +518,7 @@ fn assemble(
 
     // Each exercise checked and completed in parallel (a site may have
     // thousands), then collected in the site's order.
-    let previous = &*assembled;
+    let previous = &assembled.exercises;
     let checked: Vec<(Vec<Diagnostic>, Arc<Exercise>)> = in_order
         .par_iter()
         .map(|&(_, parsed)| {
@@ -576,7 +585,7 @@ fn assemble(
         );
         out_exercises.push(exercise);
     }
-    *assembled = kept;
+    assembled.exercises = kept;
 
     let mut out_programs: Vec<Program> = Vec::new();
     for parsed in programs
@@ -623,28 +632,54 @@ fn assemble(
             logo,
         ));
     }
-    // Internal links: every published source file has an address.
-    let mut links: BTreeMap<String, String> = BTreeMap::new();
-    for e in &out_exercises {
-        links.insert(
-            content_key(&e.source),
-            crate::render::views::exercise_url(&e.slug),
-        );
-    }
-    for p in &out_programs {
-        links.insert(
-            content_key(&p.source),
-            crate::render::views::program_url(&p.slug),
-        );
-    }
-    for (p, _, _) in pages.iter().map(|p| &**p) {
-        links.insert(content_key(&p.source), format!("{}/", p.slug));
-    }
-    let all_sources: Vec<String> = exercises
-        .iter()
-        .map(|e| content_key(&e.exercise.source))
-        .chain(programs.iter().map(|p| content_key(&p.program.source)))
-        .collect();
+    // Internal links: every published source file has an address. The
+    // same files with the same slugs as last time (`serve`, after most
+    // edits): the same links.
+    let from = {
+        use std::hash::{Hash, Hasher};
+        let mut state = std::hash::DefaultHasher::new();
+        for e in &out_exercises {
+            (0u8, &e.source, &e.slug).hash(&mut state);
+        }
+        for p in &out_programs {
+            (1u8, &p.source, &p.slug).hash(&mut state);
+        }
+        for (p, _, _) in pages.iter().map(|p| &**p) {
+            (2u8, &p.source, &p.slug).hash(&mut state);
+        }
+        state.finish()
+    };
+    let links = match assembled.links.take() {
+        Some((hash, links)) if hash == from => links,
+        _ => {
+            let mut links: BTreeMap<String, String> = BTreeMap::new();
+            for e in &out_exercises {
+                links.insert(
+                    content_key(&e.source),
+                    crate::render::views::exercise_url(&e.slug),
+                );
+            }
+            for p in &out_programs {
+                links.insert(
+                    content_key(&p.source),
+                    crate::render::views::program_url(&p.slug),
+                );
+            }
+            for (p, _, _) in pages.iter().map(|p| &**p) {
+                links.insert(content_key(&p.source), format!("{}/", p.slug));
+            }
+            Arc::new(links)
+        }
+    };
+    assembled.links = Some((from, links.clone()));
+    // Only for the hint of a broken link.
+    let is_source = |target: &str| {
+        exercises
+            .iter()
+            .map(|e| &e.exercise.source)
+            .chain(programs.iter().map(|p| &p.program.source))
+            .any(|source| content_key(source) == target)
+    };
     let written = exercises
         .iter()
         .filter(|e| options.drafts || !e.exercise.draft)
@@ -663,7 +698,7 @@ fn assemble(
         {
             let source = source_of(file);
             let known: Vec<&str> = links.keys().map(String::as_str).collect();
-            let hint = if all_sources.contains(&r.target) {
+            let hint = if is_source(&r.target) {
                 "that file is a draft: publish it (remove `draft: true`) or build with `--drafts`"
                     .to_string()
             } else {
