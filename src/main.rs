@@ -335,10 +335,10 @@ fn thousands(n: usize) -> String {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// A build runs for seconds and reuses what it frees at once. By default
-/// mimalloc hands freed memory back to the system after 10 ms, and the
-/// kernel must then clear it again when it is reused: at 10,000 exercises
-/// that was a tenth of the build's time. `serve` runs for hours and keeps
-/// the default.
+/// mimalloc hands freed memory back to the system after a delay (1 s in
+/// mimalloc 3), and the kernel must then clear it again when it is reused:
+/// at 10,000 exercises that was a tenth of the build's time. `serve` runs
+/// for hours and keeps the default.
 #[cfg(feature = "mimalloc")]
 fn keep_freed_memory() {
     unsafe extern "C" {

@@ -119,6 +119,7 @@ pub fn read(
             for mut entry in list.value {
                 // A step without its exercise is reported here, so that the
                 // rest of the file is still read and checked.
+                let overrides = check.dosage(entry.value.dosage.take());
                 let Some(exercise) = entry.value.exercise.take() else {
                     check.error_at(
                         &entry,
@@ -129,7 +130,6 @@ pub fn read(
                     continue;
                 };
                 let step = entry.value;
-                let overrides = check.dosage(step.dosage);
                 if check.slug(&exercise, "exercise slug") {
                     let (line, column) = yaml::position(&exercise, 1);
                     steps.push(ParsedStep {

@@ -170,17 +170,20 @@ pub struct CardMemo {
 type HashedCard = (Value, u64);
 
 impl CardMemo {
-    /// How many cards it may hold before it is emptied: cards of exercises
-    /// as they were before an edit are never asked for again.
-    const MAX: usize = 100_000;
+    /// How many cards it may hold, for a site of `exercises`, before it is
+    /// emptied: a card for every exercise at every depth, and as many again
+    /// of cards as they were before an edit (never asked for again).
+    fn limit(exercises: usize) -> usize {
+        2 * (SHARED_DEPTHS + 1) * exercises + 1000
+    }
 
     fn made(&self, key: u64) -> Option<Value> {
         self.made.read().ok()?.get(&key).cloned()
     }
 
-    fn keep_made(&self, key: u64, card: &Value) {
+    fn keep_made(&self, key: u64, card: &Value, exercises: usize) {
         if let Ok(mut cards) = self.made.write() {
-            if cards.len() >= Self::MAX {
+            if cards.len() >= Self::limit(exercises) {
                 cards.clear();
             }
             cards.insert(key, card.clone());
@@ -193,9 +196,9 @@ impl CardMemo {
         Arc::ptr_eq(from, exercise).then(|| card.clone())
     }
 
-    fn keep_plain(&self, exercise: &Arc<Exercise>, card: &HashedCard) {
+    fn keep_plain(&self, exercise: &Arc<Exercise>, card: &HashedCard, exercises: usize) {
         if let Ok(mut cards) = self.plain.write() {
-            if cards.len() >= Self::MAX {
+            if cards.len() >= Self::limit(exercises) {
                 cards.clear();
             }
             cards.insert(exercise.slug.clone(), (exercise.clone(), card.clone()));
@@ -572,7 +575,7 @@ impl<'a> Cards<'a> {
             view.hash(&mut state);
             let card = (value(&view), state.finish());
             if let Some(memo) = self.memo {
-                memo.keep_plain(exercise, &card);
+                memo.keep_plain(exercise, &card, self.site.exercises.len());
             }
             card
         })
@@ -614,7 +617,7 @@ impl<'a> Cards<'a> {
         map.insert("html".into(), Value::safe_string(&html));
         let made = Value::from(map);
         if let Some(memo) = self.memo {
-            memo.keep_made(key, &made);
+            memo.keep_made(key, &made, self.site.exercises.len());
         }
         Ok(made)
     }
@@ -629,7 +632,8 @@ impl<'a> Cards<'a> {
     }
 
     /// Every card in title order, with `html` for the page at `root` (the
-    /// library or the home page): made for that one page, not kept.
+    /// library or the home page): made for that one page, not shared with
+    /// the others (`serve` keeps them in its [`CardMemo`]).
     fn library(&self, root: &str) -> Result<Value, Diagnostic> {
         let cards = self
             .counts

@@ -488,9 +488,6 @@ fn handout_refuses_any_built_site_and_never_echoes_the_patient() {
     }
 }
 
-/// An exercise taller than a page is split: its first steps beside its
-/// pictures, the others across the page. Without pictures every step is
-/// across the page, none beside an empty column.
 /// Replaces the steps of example exercise `slug` with `steps` (Markdown),
 /// and takes its pictures away unless `pictures`.
 fn lengthen(site: &Path, slug: &str, pictures: bool, steps: &str) {
@@ -512,6 +509,9 @@ fn lengthen(site: &Path, slug: &str, pictures: bool, steps: &str) {
     .unwrap();
 }
 
+/// An exercise taller than a page is split: its first steps beside its
+/// pictures, the others across the page. Without pictures every step is
+/// across the page, none beside an empty column.
 #[test]
 fn a_long_exercise_without_pictures_sets_every_step_across_the_page() {
     let site = example_site();
@@ -589,8 +589,9 @@ fn an_intros_last_line_is_never_alone_on_a_page() {
 }
 
 /// What ends an exercise, its QR code and the clinician's note, never starts
-/// a page alone under a "(continued)" label: the code sits beside the first
-/// steps and the note stays with the cautions. Checked for every example
+/// a page alone under a "(continued)" label, and no page ends with a QR code
+/// (and the title above it) whose steps begin on the next: the code sits
+/// beside or above the first steps and the note stays with the cautions. Checked for every example
 /// program on both papers, in both sizes, with notes of several lengths
 /// moving the page breaks.
 #[test]
@@ -624,6 +625,23 @@ fn an_exercises_code_and_note_never_start_a_page_alone() {
                 let result = movepress(site.path(), &args);
                 assert!(result.status.success(), "{}", stderr(&result));
                 for (n, page) in pages_text(&site.path().join("x.pdf")).iter().enumerate() {
+                    // Nor does a page end with a code: after the last one come
+                    // more than its address's lines before the footer.
+                    if let Some(at) = page.rfind("Scan to see this exercise online") {
+                        let rest = &page[at..];
+                        let before_footer =
+                            &rest[..rest.find("General guidance").unwrap_or(rest.len())];
+                        let words = before_footer["Scan to see this exercise online".len()..]
+                            .split_whitespace()
+                            .filter(|w| !w.contains('/') && !w.contains('.'))
+                            .count();
+                        assert!(
+                            words > 0,
+                            "{program}, {paper}, large print {large}, {words} words of notes: \
+                             page {} ends with a QR code",
+                            n + 1
+                        );
+                    }
                     let Some(at) = page.find("(continued)") else {
                         continue;
                     };

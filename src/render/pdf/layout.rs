@@ -775,9 +775,10 @@ impl<'a> Ctx<'a> {
     /// title bar with the dosage, then the pictures and QR code beside the
     /// numbered steps, with the cautions under whichever column keeps the
     /// exercise shortest and the clinician's note across the page below.
-    /// Split, when the whole does not fit: the pictures beside the first
-    /// steps, then the rest across the page so that it can break between
-    /// lines (all of them across the page when there are no pictures).
+    /// Split, when the whole does not fit: the pictures and QR code beside
+    /// the first steps, then the rest across the page so that it can break
+    /// between lines (without pictures: the QR code under the title, then
+    /// every step across the page).
     pub(crate) fn exercise(
         &mut self,
         number: Option<usize>,
@@ -927,6 +928,8 @@ impl<'a> Ctx<'a> {
                 let code = self.qr_code(&url, self.width);
                 y = code.height;
                 first.place(code, 0.0, 0.0);
+                // Never alone at the foot of a page: kept with the first lines.
+                first.keep = Keep::Always;
             }
         }
         first.extend_to(y);
