@@ -252,21 +252,21 @@ impl Look {
     }
 }
 
-/// `errors` that stopped loading the content, with the theme's own errors
-/// added, so that one run reports all. Nothing is added when site.yaml
-/// cannot be read: then the theme is not known.
+/// `errors` that stopped loading the content or site.yaml, with the theme's
+/// own errors added, so that one run reports all. Nothing is added when
+/// site.yaml cannot say which theme it uses.
 pub fn with_theme_problems(
     mut errors: Vec<Diagnostic>,
     root: &Path,
     sources: &content::Sources,
 ) -> Vec<Diagnostic> {
-    let config = sources
+    let theme = sources
         .config
         .as_ref()
         .ok()
-        .and_then(|text| config::parse(Path::new(config::FILE), text).ok());
-    if let Some(config) = config
-        && let Err(problems) = Theme::load(root, &config.theme)
+        .and_then(|text| config::theme_name(text));
+    if let Some(theme) = theme
+        && let Err(problems) = Theme::load(root, &theme)
     {
         errors.extend(problems);
         diagnostics::sort(&mut errors);

@@ -149,6 +149,12 @@ pub fn parse<T: DeserializeOwned>(
     }
 }
 
+/// Parses YAML into `T` with the same limits, its problems unexplained:
+/// for a second look at a file whose errors are already reported.
+pub fn quietly<T: DeserializeOwned>(yaml: &str) -> Option<T> {
+    from_str(yaml).ok()
+}
+
 fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
     let options = serde_saphyr::options! {
         // `yes`/`no`/`on`/`off` are strings, not booleans: YAML 1.1 surprises are errors.

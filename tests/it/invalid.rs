@@ -132,11 +132,11 @@ fn several_files_report_all_their_errors_at_once() {
 
 /// A required key missing inside a list entry (a picture's `src`, a step's
 /// `exercise`) is reported without hiding the file's other errors (the
-/// step's own dosage included), and errors in the content do not hide those
-/// of the templates.
+/// step's own dosage included), and errors in the content or site.yaml do
+/// not hide those of the templates.
 #[test]
 fn a_missing_key_in_an_entry_or_a_content_error_hides_no_other_error() {
-    let cases: [(&str, &[&str]); 3] = [
+    let cases: [(&str, &[&str]); 4] = [
         (
             "missing-image-src",
             &[
@@ -151,6 +151,10 @@ fn a_missing_key_in_an_entry_or_a_content_error_hides_no_other_error() {
                 "content/programs/daily.yaml:8:21",
                 "content/programs/daily.yaml:4:10",
             ],
+        ),
+        (
+            "site-and-template-errors",
+            &["site.yaml:2:1", "templates/exercise.html:3:"],
         ),
         (
             "content-and-template-errors",
