@@ -2,7 +2,6 @@
 //! then checked for the site disclaimer.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use rayon::prelude::*;
@@ -153,55 +152,49 @@ pub fn render_selected(
 
 /// Cards made with their `html`, kept by `serve` from one rebuild to the
 /// next, so that an edit to one exercise does not make the library's
-/// thousands of other cards again. Valid for one card partial, `site` and
-/// `assets`: a rebuild where any of them changed starts a new one.
+/// thousands of other cards again. Each exercise's cards are kept with the
+/// exercise they show and taken again while the site has that same
+/// exercise (an unchanged exercise is the same `Arc` from one rebuild to
+/// the next). Valid for one card partial, `site` and `assets`: a rebuild
+/// where any of them changed starts a new one.
 #[derive(Default)]
-pub struct CardMemo {
-    /// Cards with their `html`, by a hash of their data and page depth.
-    /// (Read by every thread for every card, written for new cards only.)
-    made: RwLock<HashMap<u64, Value>>,
-    /// Each exercise's card data and its hash, by slug, with the exercise
-    /// it was made from: good while the site has that same exercise (an
-    /// unchanged exercise is the same `Arc` from one rebuild to the next).
-    plain: RwLock<HashMap<String, (Arc<Exercise>, HashedCard)>>,
+pub struct CardMemo(RwLock<HashMap<String, Kept>>);
+
+/// One exercise's cards with `html`, by page depth.
+struct Kept {
+    exercise: Arc<Exercise>,
+    made: [Option<Value>; SHARED_DEPTHS],
 }
 
-/// A card's data, and a hash of it.
-type HashedCard = (Value, u64);
-
 impl CardMemo {
-    /// How many cards it may hold, for a site of `exercises`, before it is
-    /// emptied: a card for every exercise at every depth, and as many again
-    /// of cards as they were before an edit (never asked for again).
-    fn limit(exercises: usize) -> usize {
-        2 * (SHARED_DEPTHS + 1) * exercises + 1000
+    /// The card of `exercise` for pages `depth` folders deep, if made.
+    fn made(&self, exercise: &Arc<Exercise>, depth: usize) -> Option<Value> {
+        let kept = self.0.read().ok()?;
+        let kept = kept.get(&exercise.slug)?;
+        Arc::ptr_eq(&kept.exercise, exercise)
+            .then(|| kept.made[depth].clone())
+            .flatten()
     }
 
-    fn made(&self, key: u64) -> Option<Value> {
-        self.made.read().ok()?.get(&key).cloned()
-    }
-
-    fn keep_made(&self, key: u64, card: &Value, exercises: usize) {
-        if let Ok(mut cards) = self.made.write() {
-            if cards.len() >= Self::limit(exercises) {
-                cards.clear();
+    /// Keeps the card of `exercise`, one of a site of `exercises`.
+    fn keep(&self, exercise: &Arc<Exercise>, depth: usize, card: &Value, exercises: usize) {
+        let Ok(mut kept) = self.0.write() else {
+            return;
+        };
+        match kept.get_mut(&exercise.slug) {
+            Some(kept) if Arc::ptr_eq(&kept.exercise, exercise) => {
+                kept.made[depth] = Some(card.clone());
             }
-            cards.insert(key, card.clone());
-        }
-    }
-
-    fn plain(&self, exercise: &Arc<Exercise>) -> Option<HashedCard> {
-        let cards = self.plain.read().ok()?;
-        let (from, card) = cards.get(&exercise.slug)?;
-        Arc::ptr_eq(from, exercise).then(|| card.clone())
-    }
-
-    fn keep_plain(&self, exercise: &Arc<Exercise>, card: &HashedCard, exercises: usize) {
-        if let Ok(mut cards) = self.plain.write() {
-            if cards.len() >= Self::limit(exercises) {
-                cards.clear();
+            _ => {
+                // Removed and renamed exercises' cards are never asked for again.
+                if kept.len() > 2 * exercises + 1000 {
+                    kept.clear();
+                }
+                let mut made = [const { None }; SHARED_DEPTHS];
+                made[depth] = Some(card.clone());
+                let exercise = exercise.clone();
+                kept.insert(exercise.slug.clone(), Kept { exercise, made });
             }
-            cards.insert(exercise.slug.clone(), (exercise.clone(), card.clone()));
         }
     }
 }
@@ -527,9 +520,8 @@ struct Cards<'a> {
     /// What the card partial sees besides `card` and `root`.
     site_value: Value,
     assets: Value,
-    /// The cards without `html`, by position in `site.exercises`, each with
-    /// a hash of its data.
-    plain: Vec<OnceLock<HashedCard>>,
+    /// The cards without `html`, by position in `site.exercises`.
+    plain: Vec<OnceLock<Value>>,
     /// With `html`: by page depth, then by position in `site.exercises`.
     made: Vec<Vec<OnceLock<MadeCard>>>,
     memo: Option<&'a CardMemo>,
@@ -561,24 +553,7 @@ impl<'a> Cards<'a> {
 
     /// The card of the exercise at position `i`, without `html`.
     fn plain(&self, i: usize) -> &Value {
-        &self.plain_hashed(i).0
-    }
-
-    fn plain_hashed(&self, i: usize) -> &HashedCard {
-        self.plain[i].get_or_init(|| {
-            let exercise = &self.site.exercises[i];
-            if let Some(card) = self.memo.and_then(|memo| memo.plain(exercise)) {
-                return card;
-            }
-            let view = views::exercise_card(exercise);
-            let mut state = DefaultHasher::new();
-            view.hash(&mut state);
-            let card = (value(&view), state.finish());
-            if let Some(memo) = self.memo {
-                memo.keep_plain(exercise, &card, self.site.exercises.len());
-            }
-            card
-        })
+        self.plain[i].get_or_init(|| value(&views::exercise_card(&self.site.exercises[i])))
     }
 
     /// The card of the exercise at position `i`, with its `html` for a
@@ -594,19 +569,20 @@ impl<'a> Cards<'a> {
     }
 
     fn make(&self, i: usize, root: &str) -> Result<Value, Diagnostic> {
-        let (card, hash) = self.plain_hashed(i);
         // A theme without the partial has cards without `html`.
         if !self.theme.has(CARD_PARTIAL) {
-            return Ok(card.clone());
+            return Ok(self.plain(i).clone());
         }
-        let key = {
-            let mut state = DefaultHasher::new();
-            (hash, root).hash(&mut state);
-            state.finish()
-        };
-        if let Some(made) = self.memo.and_then(|memo| memo.made(key)) {
+        let exercise = &self.site.exercises[i];
+        let memo = self
+            .memo
+            .zip(depth(root).filter(|&depth| depth < SHARED_DEPTHS));
+        if let Some((memo, depth)) = memo
+            && let Some(made) = memo.made(exercise, depth)
+        {
             return Ok(made);
         }
+        let card = self.plain(i);
         let mut ctx = Context::new();
         ctx.insert_value("site", self.site_value.clone());
         ctx.insert_value("assets", self.assets.clone());
@@ -616,8 +592,8 @@ impl<'a> Cards<'a> {
         let mut map = card.as_map().cloned().unwrap_or_default();
         map.insert("html".into(), Value::safe_string(&html));
         let made = Value::from(map);
-        if let Some(memo) = self.memo {
-            memo.keep_made(key, &made, self.site.exercises.len());
+        if let Some((memo, depth)) = memo {
+            memo.keep(exercise, depth, &made, self.site.exercises.len());
         }
         Ok(made)
     }

@@ -181,7 +181,7 @@ fn script_json(value: &serde_json::Value) -> String {
 }
 
 /// An exercise as listed in cards (library, programs, terms, related).
-#[derive(Debug, Clone, Serialize, Hash)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ExerciseCard {
     pub slug: String,
     pub title: String,
@@ -202,7 +202,7 @@ pub struct ExerciseCard {
 }
 
 /// A picture.
-#[derive(Debug, Clone, Serialize, Hash)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ImageView {
     /// Site-relative URL, `static/<src>`.
     pub url: String,
