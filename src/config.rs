@@ -152,7 +152,6 @@ pub fn at_key(diagnostic: Diagnostic, root: &Path, path: &[&str], value: &str) -
     }
 }
 
-/// Parses and checks site.yaml. `file` is the name used in diagnostics.
 /// The theme site.yaml names (`clinic` when it names none), read from a
 /// file that may have other errors; `None` when even that cannot be read.
 pub fn theme_name(source: &str) -> Option<String> {
@@ -167,6 +166,7 @@ pub fn theme_name(source: &str) -> Option<String> {
     crate::content::check::is_slug(&theme).then_some(theme)
 }
 
+/// Parses and checks site.yaml. `file` is the name used in diagnostics.
 pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
     if text.trim().is_empty() {

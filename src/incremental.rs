@@ -516,20 +516,20 @@ impl Dirty {
         // A file added, removed or renamed moves addresses: the pages whose
         // Markdown links to one of them. (Rare: looking costs a pass over
         // every exercise's text.)
-        let same_links = Arc::ptr_eq(&old.links, &site.links);
-        let moved: HashSet<&str> = old
-            .links
-            .iter()
-            .filter(|_| !same_links)
-            .filter(|(target, url)| site.links.get(*target) != Some(url))
-            .chain(
-                site.links
-                    .iter()
-                    .filter(|_| !same_links)
-                    .filter(|(target, url)| old.links.get(*target) != Some(url)),
-            )
-            .map(|(target, _)| target.as_str())
-            .collect();
+        let moved: HashSet<&str> = if Arc::ptr_eq(&old.links, &site.links) {
+            HashSet::default()
+        } else {
+            old.links
+                .iter()
+                .filter(|(target, url)| site.links.get(*target) != Some(url))
+                .chain(
+                    site.links
+                        .iter()
+                        .filter(|(target, url)| old.links.get(*target) != Some(url)),
+                )
+                .map(|(target, _)| target.as_str())
+                .collect()
+        };
         let links_moved = |shown: String| {
             crate::content::links::targets_in(&shown).any(|target| moved.contains(target))
         };

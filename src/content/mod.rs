@@ -635,43 +635,34 @@ fn assemble(
     // Internal links: every published source file has an address. The
     // same files with the same slugs as last time (`serve`, after most
     // edits): the same links.
+    type Address = fn(&str) -> String;
+    let page_url: Address = |slug| format!("{slug}/");
+    // Each file, its slug, and how its address is made of the slug.
+    let addressed = || {
+        use crate::render::views::{exercise_url, program_url};
+        let exercises = out_exercises
+            .iter()
+            .map(|e| (&e.source, &e.slug, exercise_url as Address));
+        let programs = out_programs
+            .iter()
+            .map(|p| (&p.source, &p.slug, program_url as Address));
+        let pages = pages.iter().map(|p| (&p.0.source, &p.0.slug, page_url));
+        exercises.chain(programs).chain(pages)
+    };
     let from = {
         use std::hash::{Hash, Hasher};
         let mut state = std::hash::DefaultHasher::new();
-        for e in &out_exercises {
-            (0u8, &e.source, &e.slug).hash(&mut state);
-        }
-        for p in &out_programs {
-            (1u8, &p.source, &p.slug).hash(&mut state);
-        }
-        for (p, _, _) in pages.iter().map(|p| &**p) {
-            (2u8, &p.source, &p.slug).hash(&mut state);
-        }
+        addressed().for_each(|(source, slug, _)| (source, slug).hash(&mut state));
         state.finish()
     };
     let links = match assembled.links.take() {
         Some((hash, links)) if hash == from => links,
-        _ => {
-            let mut links: BTreeMap<String, String> = BTreeMap::new();
-            for e in &out_exercises {
-                links.insert(
-                    content_key(&e.source),
-                    crate::render::views::exercise_url(&e.slug),
-                );
-            }
-            for p in &out_programs {
-                links.insert(
-                    content_key(&p.source),
-                    crate::render::views::program_url(&p.slug),
-                );
-            }
-            for (p, _, _) in pages.iter().map(|p| &**p) {
-                links.insert(content_key(&p.source), format!("{}/", p.slug));
-            }
-            Arc::new(links)
-        }
+        _ => Arc::new(
+            addressed()
+                .map(|(source, slug, address)| (content_key(source), address(slug)))
+                .collect(),
+        ),
     };
-    assembled.links = Some((from, links.clone()));
     // Only for the hint of a broken link.
     let is_source = |target: &str| {
         exercises
