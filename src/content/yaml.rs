@@ -656,12 +656,14 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// The allowed word closest to a misspelt one, for "did you mean" hints.
+/// The allowed word closest to a misspelt one, for "did you mean" hints:
+/// one that looks alike, or is one typing slip away (a letter wrong, added,
+/// dropped or two swapped: `scr` for `src`, too short for the likeness).
 pub fn closest<'a, S: AsRef<str>>(word: &str, allowed: &'a [S]) -> Option<&'a str> {
     allowed
         .iter()
         .map(|a| (strsim::jaro_winkler(word, a.as_ref()), a.as_ref()))
-        .filter(|(score, _)| *score > 0.8)
+        .filter(|&(score, a)| score > 0.8 || strsim::osa_distance(word, a) == 1)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, a)| a)
 }
@@ -669,6 +671,15 @@ pub fn closest<'a, S: AsRef<str>>(word: &str, allowed: &'a [S]) -> Option<&'a st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_key_with_two_letters_swapped_gets_a_suggestion() {
+        let image = ["src", "alt", "caption"];
+        assert_eq!(closest("scr", &image), Some("src"));
+        assert_eq!(closest("atl", &image), Some("alt"));
+        assert_eq!(closest("reps", &["reps", "sets"]), Some("reps"));
+        assert_eq!(closest("colour", &image), None);
+    }
 
     #[test]
     fn a_tab_in_the_indent_of_a_nearby_line_is_found() {
