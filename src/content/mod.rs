@@ -162,6 +162,24 @@ struct Assembly {
     exercises: Assembled,
     /// The site's internal links, with a hash of what they were made from.
     links: Option<(u64, Arc<BTreeMap<String, String>>)>,
+    /// The last site assembled without a problem, and what it was made of.
+    last: Option<LastSite>,
+}
+
+/// A site and the parsed files it was assembled from.
+struct LastSite {
+    inputs: Inputs,
+    site: Site,
+}
+
+/// What a site is assembled from.
+struct Inputs {
+    config: Arc<str>,
+    exercises: Vec<Arc<exercise::ParsedExercise>>,
+    programs: Vec<Arc<program::ParsedProgram>>,
+    pages: Vec<Arc<page::ParsedPage>>,
+    static_files: Vec<PathBuf>,
+    drafts: bool,
 }
 
 /// Exercises assembled last time, by the address of what they were assembled
@@ -171,8 +189,9 @@ type Assembled = HashMap<usize, (Arc<exercise::ParsedExercise>, Arc<Exercise>)>;
 /// What parsing one file gave.
 type Parse<T> = Result<Arc<T>, Vec<Diagnostic>>;
 
-/// File -> the text it was parsed from and the result.
-type Parses<T> = HashMap<PathBuf, (Arc<str>, Parse<T>)>;
+/// Each file read, in path order, with the text it was parsed from and
+/// what parsing it gave.
+type Parses<T> = Vec<(PathBuf, Arc<str>, Parse<T>)>;
 
 /// Image path in static/ -> whether it may be used, and its size.
 type ImageChecks = Mutex<HashMap<String, Result<Option<(u32, u32)>, StaticPathProblem>>>;
@@ -181,6 +200,8 @@ impl ParseCache {
     /// Forgets the image checks, after a change in static/.
     pub fn forget_images(&mut self) {
         self.images = Mutex::default();
+        // A picture changed in place may have another size.
+        self.assembled.last = None;
     }
 }
 
@@ -191,36 +212,40 @@ fn parse_all<T: Clone + Send + Sync>(
     cache: &mut Parses<T>,
     parse: impl Fn(&Path, &str) -> Result<T, Vec<Diagnostic>> + Sync,
 ) -> (Vec<PathBuf>, Vec<Parse<T>>) {
-    let fresh: Vec<(usize, Parse<T>)> = files
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, (file, text))| match text {
-            Err(d) => Some((i, Err(vec![d.clone()]))),
-            Ok(text) => match cache.get(file) {
-                Some((cached, _)) if Arc::ptr_eq(cached, text) || cached == text => None,
-                _ => Some((i, parse(file, text).map(Arc::new))),
-            },
+    // What the cache holds for each file parsed from the same text. Both
+    // lists are sorted by path: one walk through both. (Were they not, a
+    // file would only be parsed again.)
+    let mut before = cache.iter().peekable();
+    let kept: Vec<Option<&Parse<T>>> = files
+        .iter()
+        .map(|(file, text)| {
+            while before.next_if(|(path, ..)| path < file).is_some() {}
+            match (before.next_if(|(path, ..)| path == file), text) {
+                (Some((_, parsed_text, result)), Ok(text))
+                    if Arc::ptr_eq(parsed_text, text) || parsed_text == text =>
+                {
+                    Some(result)
+                }
+                _ => None,
+            }
         })
         .collect();
-    let mut fresh = fresh.into_iter().peekable();
-    let mut next = HashMap::with_capacity_and_hasher(files.len(), Default::default());
-    let mut results = Vec::with_capacity(files.len());
-    for (i, (file, text)) in files.iter().enumerate() {
-        let result = match fresh.next_if(|(j, _)| *j == i) {
-            Some((_, result)) => result,
-            None => match (cache.remove(file), text) {
-                (Some((_, result)), _) => result,
-                // Not reached: a file is either parsed above or cached.
-                (None, Ok(text)) => parse(file, text).map(Arc::new),
-                (None, Err(d)) => Err(vec![d.clone()]),
-            },
-        };
-        if let Ok(text) = text {
-            next.insert(file.clone(), (text.clone(), result.clone()));
-        }
-        results.push(result);
-    }
-    *cache = next;
+    let results: Vec<Parse<T>> = files
+        .par_iter()
+        .zip(kept)
+        .map(|((file, text), kept)| match (kept, text) {
+            (Some(result), _) => result.clone(),
+            (None, Ok(text)) => parse(file, text).map(Arc::new),
+            (None, Err(d)) => Err(vec![d.clone()]),
+        })
+        .collect();
+    *cache = files
+        .iter()
+        .zip(&results)
+        .filter_map(|((file, text), result)| {
+            Some((file.clone(), text.as_ref().ok()?.clone(), result.clone()))
+        })
+        .collect();
     let paths = files.iter().map(|(file, _)| file.clone()).collect();
     (paths, results)
 }
@@ -280,7 +305,35 @@ pub fn load_sources(
     let pages = keep_parsed(&page_files, pages, &mut diagnostics, &mut failed);
     let broken_sources: Vec<String> = failed.iter().map(|f| content_key(f)).collect();
 
-    let static_files = sources.static_files.clone();
+    let mut inputs = Inputs {
+        config: config_source.clone(),
+        exercises,
+        programs,
+        pages,
+        static_files: sources.static_files.clone(),
+        drafts: options.drafts,
+    };
+    let assembled = &mut cache.assembled;
+    if diagnostics.is_empty()
+        && let Some(last) = assembled.last.take()
+    {
+        match reassemble_one(root, last, inputs, &cache.images, &mut assembled.exercises) {
+            Ok(last) => {
+                let site = last.site.clone();
+                assembled.last = Some(last);
+                return Ok((site, diagnostics));
+            }
+            Err(given_back) => inputs = given_back,
+        }
+    }
+    let Inputs {
+        exercises,
+        programs,
+        pages,
+        static_files,
+        ..
+    } = inputs;
+    let made_of = (exercises.clone(), programs.clone(), pages.clone());
     let parsed = Parsed {
         exercises,
         programs,
@@ -295,7 +348,7 @@ pub fn load_sources(
         parsed,
         options,
         &cache.images,
-        &mut cache.assembled,
+        assembled,
         &mut diagnostics,
     );
     crate::diagnostics::sort(&mut diagnostics);
@@ -303,9 +356,137 @@ pub fn load_sources(
         .iter()
         .any(|d| d.severity == crate::diagnostics::Severity::Error);
     match site {
-        Some(site) if !has_errors => Ok((site, diagnostics)),
+        Some(site) if !has_errors => {
+            // Warnings are reported on every rebuild: only a site without
+            // any can be taken as it is.
+            if diagnostics.is_empty() {
+                let (exercises, programs, pages) = made_of;
+                assembled.last = Some(LastSite {
+                    inputs: Inputs {
+                        config: config_source,
+                        exercises,
+                        programs,
+                        pages,
+                        static_files: site.static_files.clone(),
+                        drafts: options.drafts,
+                    },
+                    site: site.clone(),
+                });
+            }
+            Ok((site, diagnostics))
+        }
         _ => Err(diagnostics),
     }
+}
+
+/// `serve`, after most edits: the site when, since `last` was assembled
+/// without a problem, only one exercise's text changed (or none) and what
+/// the other files see of it reads the same: its slug, draft flag, related
+/// exercises and links. (Its pictures are checked here.) Every check across files then finds what
+/// it found last time, and the site is the last one with that exercise, and
+/// the programs that show it, made again. Otherwise the inputs are given
+/// back, for a whole assembly.
+fn reassemble_one(
+    root: &Path,
+    last: LastSite,
+    now: Inputs,
+    images: &ImageChecks,
+    kept: &mut Assembled,
+) -> Result<LastSite, Inputs> {
+    let before = &last.inputs;
+    if !(Arc::ptr_eq(&before.config, &now.config) || before.config == now.config)
+        || before.drafts != now.drafts
+        || before.static_files != now.static_files
+        || !all_same(&before.programs, &now.programs)
+        || !all_same(&before.pages, &now.pages)
+        || before.exercises.len() != now.exercises.len()
+    {
+        return Err(now);
+    }
+    let mut changed =
+        (0..now.exercises.len()).filter(|&i| !Arc::ptr_eq(&before.exercises[i], &now.exercises[i]));
+    let Some(i) = changed.next() else {
+        return Ok(LastSite {
+            inputs: now,
+            site: last.site,
+        });
+    };
+    let (old, parsed) = (&before.exercises[i], &now.exercises[i]);
+    let reads_the_same = changed.next().is_none()
+        && parsed.problems.is_empty()
+        && old.exercise.source == parsed.exercise.source
+        && old.exercise.slug == parsed.exercise.slug
+        && old.exercise.draft == parsed.exercise.draft
+        && old.exercise.related == parsed.exercise.related
+        && (old.links.iter().map(|r| &r.target)).eq(parsed.links.iter().map(|r| &r.target));
+    if !reads_the_same {
+        return Err(now);
+    }
+    let Ok(sizes) = parsed
+        .images
+        .iter()
+        .map(|r| check_image(root, images, &r.src))
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return Err(now);
+    };
+    let exercise = Arc::new(with_sizes(parsed, &sizes));
+    let mut site = last.site;
+    // A draft left out of the site changes nothing in it.
+    if let Some(at) = site.exercise_position(&exercise.slug) {
+        site.exercises[at] = exercise.clone();
+        let shows = |p: &&Arc<program::ParsedProgram>| {
+            p.steps.iter().any(|s| s.exercise.slug == exercise.slug)
+        };
+        for program in now.programs.iter().filter(shows) {
+            let slug = &program.program.slug;
+            // Not there: a draft program.
+            let Ok(at) = site.programs.binary_search_by(|p| p.slug.cmp(slug)) else {
+                continue;
+            };
+            match with_steps(program, |slug| site.exercise(slug).map(|e| &e.dosage)) {
+                Some(made) => site.programs[at] = made,
+                None => return Err(now),
+            }
+        }
+    }
+    kept.remove(&parsed_address(old));
+    kept.insert(parsed_address(parsed), (parsed.clone(), exercise));
+    Ok(LastSite { inputs: now, site })
+}
+
+/// Whether two lists hold the very same items.
+fn all_same<T>(a: &[Arc<T>], b: &[Arc<T>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(a, b)| Arc::ptr_eq(a, b))
+}
+
+/// An exercise as the site shows it: as parsed, with its pictures' sizes.
+fn with_sizes(parsed: &exercise::ParsedExercise, sizes: &[Option<(u32, u32)>]) -> Exercise {
+    let mut exercise = parsed.exercise.clone();
+    for (image, size) in exercise.images.iter_mut().zip(sizes) {
+        if let Some((w, h)) = size {
+            image.width = Some(*w);
+            image.height = Some(*h);
+        }
+    }
+    exercise
+}
+
+/// A program with its steps, each with its exercise's dosage as the
+/// program changes it; None if a step's exercise is not in the site.
+fn with_steps<'a>(
+    parsed: &program::ParsedProgram,
+    dosage: impl Fn(&str) -> Option<&'a crate::model::Dosage>,
+) -> Option<Program> {
+    let mut program = parsed.program.clone();
+    for step in &parsed.steps {
+        program.exercises.push(ProgramExercise {
+            exercise: step.exercise.slug.clone(),
+            dosage: dosage(&step.exercise.slug)?.overridden_by(&step.overrides),
+            note: step.note.clone(),
+        });
+    }
+    Some(program)
 }
 
 /// The files that were read, before the cross-file checks.
@@ -561,16 +742,7 @@ fn assemble(
                 });
             let exercise = match same {
                 Some((_, exercise)) => exercise.clone(),
-                None => {
-                    let mut exercise = parsed.exercise.clone();
-                    for (image, size) in exercise.images.iter_mut().zip(&sizes) {
-                        if let Some((w, h)) = size {
-                            image.width = Some(*w);
-                            image.height = Some(*h);
-                        }
-                    }
-                    Arc::new(exercise)
-                }
+                None => Arc::new(with_sizes(parsed, &sizes)),
             };
             (problems, exercise)
         })
@@ -663,6 +835,7 @@ fn assemble(
                 .collect(),
         ),
     };
+    assembled.links = Some((from, links.clone()));
     // Only for the hint of a broken link.
     let is_source = |target: &str| {
         exercises
@@ -1142,6 +1315,53 @@ pub fn io_reason(error: Option<&std::io::Error>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example site's sources with one file's text changed.
+    fn edited(sources: &Sources, file: &str, from: &str, to: &str) -> Sources {
+        let mut sources = sources.clone();
+        let list = sources
+            .exercises
+            .iter_mut()
+            .chain(sources.programs.iter_mut());
+        for (path, text) in list.filter(|(path, _)| path == Path::new(file)) {
+            let changed = text.as_ref().expect("read").replace(from, to);
+            assert!(changed.contains(to), "{}", path.display());
+            *text = Ok(Arc::from(changed));
+        }
+        sources
+    }
+
+    #[test]
+    fn a_rebuild_takes_what_did_not_change_from_the_last_site() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sources = Sources::read(root);
+        let mut cache = ParseCache::default();
+        let options = LoadOptions::default();
+        let (first, _) = load_sources(root, &sources, options, &mut cache).expect("loads");
+        // A program's summary: the whole site is assembled again, with the
+        // same addresses for the same files.
+        let program = "content/programs/desk-worker-reset.yaml";
+        let sources = edited(&sources, program, "Two quick moves", "Two short moves");
+        let (second, _) = load_sources(root, &sources, options, &mut cache).expect("loads");
+        assert!(
+            Arc::ptr_eq(&first.links, &second.links),
+            "the links are made again"
+        );
+        assert!(
+            all_same(&first.exercises, &second.exercises),
+            "the exercises are made again"
+        );
+        // One exercise's text: the others stay as they were.
+        let exercise = "content/exercises/cat-cow.md";
+        let sources = edited(&sources, exercise, "gentle warm-up", "easy warm-up");
+        let (third, _) = load_sources(root, &sources, options, &mut cache).expect("loads");
+        let changed: Vec<&str> = (second.exercises.iter().zip(&third.exercises))
+            .filter(|(a, b)| !Arc::ptr_eq(a, b))
+            .map(|(_, b)| b.slug.as_str())
+            .collect();
+        assert_eq!(changed, ["cat-cow"]);
+        assert!(Arc::ptr_eq(&second.links, &third.links));
+    }
 
     #[test]
     fn a_mistyped_link_is_matched_by_its_file_name_in_its_folder() {

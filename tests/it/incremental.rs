@@ -105,6 +105,21 @@ fn incremental_output_equals_a_clean_build_after_every_kind_of_edit() {
         first.rendered.len()
     );
 
+    // The dosage, which the programs with the exercise print with their
+    // own changes (their pages and handouts): the full routine changes only
+    // the reps, so it shows the new sets.
+    let dosage = step(site, &mut session, &["content/exercises/cat-cow.md"], |s| {
+        replace(s, "content/exercises/cat-cow.md", "  sets: 1", "  sets: 2")
+    });
+    assert_rendered(
+        &dosage,
+        &[
+            "exercises/cat-cow/index.html",
+            "programs/full-upper-back-routine/index.html",
+        ],
+        &["programs/desk-worker-reset/index.html"],
+    );
+
     // A new term: its term page appears and counts change on pages showing it.
     step(site, &mut session, &["content/exercises/cat-cow.md"], |s| {
         replace(
@@ -385,4 +400,61 @@ fn an_error_keeps_the_last_good_build_and_fixing_it_recovers() {
             "  reps: 12",
         )
     });
+}
+
+/// One exercise edited at a time in ways the other files see (what it
+/// relates to, its pictures, its links, its slug, whether it is a draft):
+/// after each, `serve` reports the same errors as a clean check of the same
+/// files, or builds the same site.
+#[test]
+fn an_edit_the_other_files_see_is_checked_against_them_as_in_a_clean_build() {
+    let dir = example_site();
+    let site = dir.path();
+    let mut session = Session::new(site, BuildOptions::default());
+    session.rebuild().expect("first build");
+    let file = "content/exercises/cat-cow.md";
+    let edits: [(&str, &str); 7] = [
+        ("bear-rolls]", "bear-rolls, no-such-exercise]"),
+        ("src: images/cat-cow.svg", "src: images/no-such-picture.svg"),
+        (
+            "This gentle warm-up",
+            "This [gentle](@/exercises/no-such-file.md) warm-up",
+        ),
+        ("title: Cat-Cow", "title: Cat-Cow\nslug: locust-pose"),
+        ("src: images/cat-cow.svg", "src: images/sphinx-pose.svg"),
+        ("title: Cat-Cow", "title: Cat-Cow\ndraft: true"),
+        ("bear-rolls]", "bear-rolls, locust-pose]"),
+    ];
+    for (from, to) in edits {
+        let original = fs::read_to_string(site.join(file)).expect("read");
+        replace(site, file, from, to);
+        session.changed(Path::new(file));
+        let clean = movepress::check(site, &BuildOptions::default());
+        let rebuilt = session.rebuild();
+        let shown = |errors: Vec<movepress::diagnostics::Diagnostic>| {
+            errors
+                .iter()
+                .map(|e| format!("{}:{}:{} {}", e.file.display(), e.line, e.column, e.message))
+                .collect::<Vec<_>>()
+        };
+        match (clean, rebuilt) {
+            (Err(clean), Err(rebuilt)) => {
+                assert_eq!(shown(rebuilt), shown(clean), "after `{to}`");
+            }
+            (Ok(_), Ok(_)) => {
+                let incremental = session.current().expect("a build").artifacts();
+                let (clean, _) =
+                    movepress::render_site(site, &BuildOptions::default()).expect("clean");
+                assert!(incremental == clean, "after `{to}`: not the clean build");
+            }
+            (clean, rebuilt) => panic!(
+                "after `{to}`: a clean check gave {:?}, serve {:?}",
+                clean.map(|_| ()),
+                rebuilt.map(|_| ())
+            ),
+        }
+        fs::write(site.join(file), original).expect("restore");
+        session.changed(Path::new(file));
+        session.rebuild().expect("restored");
+    }
 }
