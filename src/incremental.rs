@@ -127,7 +127,7 @@ impl Session {
             root: root.to_path_buf(),
             options,
             sources: Sources::read(root),
-            cache: ParseCache::default(),
+            cache: ParseCache::for_rebuilds(),
             reread: false,
             look: None,
             last: None,

@@ -158,6 +158,9 @@ pub struct ParseCache {
 /// What assembling a site keeps for the next time.
 #[derive(Default)]
 struct Assembly {
+    /// Whether anything is kept for the next load (`serve`); a one-off
+    /// build keeps nothing.
+    keep: bool,
     /// Exercise file -> what it was parsed into and the exercise made of it.
     exercises: Assembled,
     /// The site's internal links, with a hash of what they were made from.
@@ -197,6 +200,17 @@ type Parses<T> = Vec<(PathBuf, Arc<str>, Parse<T>)>;
 type ImageChecks = Mutex<HashMap<String, Result<Option<(u32, u32)>, StaticPathProblem>>>;
 
 impl ParseCache {
+    /// A cache that keeps each load's parses and site for the next one.
+    pub fn for_rebuilds() -> ParseCache {
+        ParseCache {
+            assembled: Assembly {
+                keep: true,
+                ..Assembly::default()
+            },
+            ..ParseCache::default()
+        }
+    }
+
     /// Forgets the image checks, after a change in static/.
     pub fn forget_images(&mut self) {
         self.images = Mutex::default();
@@ -210,6 +224,7 @@ impl ParseCache {
 fn parse_all<T: Clone + Send + Sync>(
     files: &[(PathBuf, Result<Arc<str>, Diagnostic>)],
     cache: &mut Parses<T>,
+    keep: bool,
     parse: impl Fn(&Path, &str) -> Result<T, Vec<Diagnostic>> + Sync,
 ) -> (Vec<PathBuf>, Vec<Parse<T>>) {
     // What the cache holds for each file parsed from the same text. Both
@@ -239,13 +254,15 @@ fn parse_all<T: Clone + Send + Sync>(
             (None, Err(d)) => Err(vec![d.clone()]),
         })
         .collect();
-    *cache = files
-        .iter()
-        .zip(&results)
-        .filter_map(|((file, text), result)| {
-            Some((file.clone(), text.as_ref().ok()?.clone(), result.clone()))
-        })
-        .collect();
+    if keep {
+        *cache = files
+            .iter()
+            .zip(&results)
+            .filter_map(|((file, text), result)| {
+                Some((file.clone(), text.as_ref().ok()?.clone(), result.clone()))
+            })
+            .collect();
+    }
     let paths = files.iter().map(|(file, _)| file.clone()).collect();
     (paths, results)
 }
@@ -272,19 +289,31 @@ pub fn load_sources(
     if cache.allow_html != md.allow_html {
         *cache = ParseCache {
             allow_html: md.allow_html,
+            assembled: Assembly {
+                keep: cache.assembled.keep,
+                ..Assembly::default()
+            },
             ..ParseCache::default()
         };
     }
-    let (exercise_files, exercises) =
-        parse_all(&sources.exercises, &mut cache.exercises, |f, s| {
-            exercise::read(f, s, md)
-        });
-    let (program_files, programs) = parse_all(&sources.programs, &mut cache.programs, |f, s| {
-        program::read(f, s, md)
-    });
-    let (page_files, pages) = parse_all(&sources.pages, &mut cache.pages, |f, s| {
-        page::parse(f, s, md)
-    });
+    let (exercise_files, exercises) = parse_all(
+        &sources.exercises,
+        &mut cache.exercises,
+        cache.assembled.keep,
+        |f, s| exercise::read(f, s, md),
+    );
+    let (program_files, programs) = parse_all(
+        &sources.programs,
+        &mut cache.programs,
+        cache.assembled.keep,
+        |f, s| program::read(f, s, md),
+    );
+    let (page_files, pages) = parse_all(
+        &sources.pages,
+        &mut cache.pages,
+        cache.assembled.keep,
+        |f, s| page::parse(f, s, md),
+    );
 
     let mut config = match config {
         Ok(config) => Some(config),
@@ -333,7 +362,8 @@ pub fn load_sources(
         static_files,
         ..
     } = inputs;
-    let made_of = (exercises.clone(), programs.clone(), pages.clone());
+    let keep = assembled.keep;
+    let made_of = keep.then(|| (exercises.clone(), programs.clone(), pages.clone()));
     let parsed = Parsed {
         exercises,
         programs,
@@ -359,8 +389,9 @@ pub fn load_sources(
         Some(site) if !has_errors => {
             // Warnings are reported on every rebuild: only a site without
             // any can be taken as it is.
-            if diagnostics.is_empty() {
-                let (exercises, programs, pages) = made_of;
+            if let Some((exercises, programs, pages)) = made_of
+                && diagnostics.is_empty()
+            {
                 assembled.last = Some(LastSite {
                     inputs: Inputs {
                         config: config_source,
@@ -608,6 +639,7 @@ fn assemble(
         broken,
         broken_sources,
     } = parsed;
+    let keep = assembled.keep;
     // Unique slugs, among exercises, programs and pages each (drafts included:
     // publishing a draft must not suddenly collide).
     let exercise_slugs: Vec<_> = exercises
@@ -751,10 +783,12 @@ fn assemble(
     let mut kept = HashMap::with_capacity_and_hasher(checked.len(), Default::default());
     for (&(_, parsed), (problems, exercise)) in in_order.iter().zip(checked) {
         diagnostics.extend(problems);
-        kept.insert(
-            parsed_address(parsed),
-            (Arc::clone(parsed), exercise.clone()),
-        );
+        if keep {
+            kept.insert(
+                parsed_address(parsed),
+                (Arc::clone(parsed), exercise.clone()),
+            );
+        }
         out_exercises.push(exercise);
     }
     assembled.exercises = kept;
@@ -1335,7 +1369,7 @@ mod tests {
     fn a_rebuild_takes_what_did_not_change_from_the_last_site() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let sources = Sources::read(root);
-        let mut cache = ParseCache::default();
+        let mut cache = ParseCache::for_rebuilds();
         let options = LoadOptions::default();
         let (first, _) = load_sources(root, &sources, options, &mut cache).expect("loads");
         // A program's summary: the whole site is assembled again, with the
