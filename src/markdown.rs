@@ -66,29 +66,43 @@ pub enum Inline {
     Emphasis(Vec<Inline>),
     Strikethrough(Vec<Inline>),
     Code(String),
-    /// `offset` is the byte offset of the link in the Markdown source, for diagnostics.
-    Link {
-        href: String,
-        title: String,
-        content: Vec<Inline>,
-        offset: usize,
-    },
-    Image {
-        src: String,
-        alt: String,
-        title: String,
-    },
+    /// (Boxed, as are pictures and note references: rarer and larger than
+    /// text, they would make every inline as large as they are.)
+    Link(Box<Link>),
+    Image(Box<Image>),
     LineBreak,
     SoftBreak,
-    FootnoteRef {
-        label: String,
-        number: usize,
-        /// 1 for the first reference to this footnote, 2 for the second...
-        /// (each needs its own element id).
-        occurrence: usize,
-    },
+    FootnoteRef(Box<NoteRef>),
     /// Raw inline HTML a site allowed in site.yaml.
     Html(String),
+}
+
+/// A link, with what it shows.
+#[derive(Debug, Clone, PartialEq, Hash)]
+pub struct Link {
+    pub href: String,
+    pub title: String,
+    pub content: Vec<Inline>,
+    /// The byte offset of the link in the Markdown source, for diagnostics.
+    pub offset: usize,
+}
+
+/// A picture in the text.
+#[derive(Debug, Clone, PartialEq, Hash)]
+pub struct Image {
+    pub src: String,
+    pub alt: String,
+    pub title: String,
+}
+
+/// A reference to a footnote.
+#[derive(Debug, Clone, PartialEq, Hash)]
+pub struct NoteRef {
+    pub label: String,
+    pub number: usize,
+    /// 1 for the first reference to this footnote, 2 for the second...
+    /// (each needs its own element id).
+    pub occurrence: usize,
 }
 
 /// How Markdown is read; raw HTML is escaped unless the site allows it.
@@ -216,11 +230,11 @@ impl Builder {
                 let occurrence = self.references.entry(label.to_string()).or_default();
                 *occurrence += 1;
                 let occurrence = *occurrence;
-                self.inline(Inline::FootnoteRef {
+                self.inline(Inline::FootnoteRef(Box::new(NoteRef {
                     label: label.into_string(),
                     number,
                     occurrence,
-                });
+                })));
             }
             Event::SoftBreak => self.inline(Inline::SoftBreak),
             Event::HardBreak => self.inline(Inline::LineBreak),
@@ -391,16 +405,18 @@ impl Builder {
                         href,
                         title,
                         offset,
-                    } => Inline::Link {
+                    } => Inline::Link(Box::new(Link {
                         href,
                         title,
                         content,
                         offset,
-                    },
+                    })),
                 };
                 self.inline(inline);
             }
-            Frame::Image { src, title, alt } => self.inline(Inline::Image { src, alt, title }),
+            Frame::Image { src, title, alt } => {
+                self.inline(Inline::Image(Box::new(Image { src, alt, title })))
+            }
         }
     }
 
@@ -580,8 +596,8 @@ fn compact_inlines(inlines: &mut Vec<Inline>) {
             Inline::Text(text) | Inline::Code(text) | Inline::Html(text) => text.shrink_to_fit(),
             Inline::Strong(content)
             | Inline::Emphasis(content)
-            | Inline::Strikethrough(content)
-            | Inline::Link { content, .. } => compact_inlines(content),
+            | Inline::Strikethrough(content) => compact_inlines(content),
+            Inline::Link(link) => compact_inlines(&mut link.content),
             _ => {}
         }
     }
@@ -653,13 +669,13 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
     for inline in inlines {
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
-            Inline::Strong(c)
-            | Inline::Emphasis(c)
-            | Inline::Strikethrough(c)
-            | Inline::Link { content: c, .. } => push_plain(c, out),
-            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) => {
+                push_plain(c, out)
+            }
+            Inline::Link(link) => push_plain(&link.content, out),
+            Inline::Image(image) => out.push_str(&image.alt),
             Inline::LineBreak | Inline::SoftBreak => out.push(' '),
-            Inline::FootnoteRef { .. } | Inline::Html(_) => {}
+            Inline::FootnoteRef(_) | Inline::Html(_) => {}
         }
     }
 }
@@ -778,10 +794,8 @@ fn has_raw_html(blocks: &[Block]) -> bool {
     fn inline_raw(inlines: &[Inline]) -> bool {
         inlines.iter().any(|i| match i {
             Inline::Html(_) => true,
-            Inline::Strong(c)
-            | Inline::Emphasis(c)
-            | Inline::Strikethrough(c)
-            | Inline::Link { content: c, .. } => inline_raw(c),
+            Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) => inline_raw(c),
+            Inline::Link(link) => inline_raw(&link.content),
             _ => false,
         })
     }
@@ -948,12 +962,13 @@ fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut
             Inline::Code(c) => {
                 let _ = write!(out, "<code>{}</code>", escape(c));
             }
-            Inline::Link {
-                href,
-                title,
-                content,
-                ..
-            } => {
+            Inline::Link(link) => {
+                let Link {
+                    href,
+                    title,
+                    content,
+                    ..
+                } = &**link;
                 if is_safe_url(href) {
                     let _ = write!(out, "<a href=\"{}\"", escape(&rewrite(href)));
                     if !title.is_empty() {
@@ -966,7 +981,8 @@ fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut
                     write_inlines(content, rewrite, out);
                 }
             }
-            Inline::Image { src, alt, title } => {
+            Inline::Image(image) => {
+                let Image { src, alt, title } = &**image;
                 if is_safe_url(src) {
                     let _ = write!(
                         out,
@@ -982,9 +998,10 @@ fn write_inlines(inlines: &[Inline], rewrite: &dyn Fn(&str) -> String, out: &mut
             }
             Inline::LineBreak => out.push_str("<br>\n"),
             Inline::SoftBreak => out.push('\n'),
-            Inline::FootnoteRef {
-                number, occurrence, ..
-            } => {
+            Inline::FootnoteRef(note) => {
+                let NoteRef {
+                    number, occurrence, ..
+                } = &**note;
                 // The note's way back leads to the first reference.
                 let id = match occurrence {
                     1 => format!("fnref-{number}"),
@@ -1037,6 +1054,17 @@ pub fn escape_into(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_inline_is_no_larger_than_a_text() {
+        // A site of 10,000 exercises holds millions of inlines: links,
+        // pictures and note references are boxed so that each is small.
+        assert!(
+            std::mem::size_of::<Inline>() <= 32,
+            "{}",
+            std::mem::size_of::<Inline>()
+        );
+    }
 
     fn html(src: &str, allow_html: bool) -> String {
         to_html(&parse(src, MarkdownOptions { allow_html }), &|s| {

@@ -104,14 +104,9 @@ fn each_link(blocks: &[Block], visit: &mut dyn FnMut(&str, usize)) {
 fn each_inline(inlines: &[Inline], visit: &mut dyn FnMut(&str, usize)) {
     for inline in inlines {
         match inline {
-            Inline::Link {
-                href,
-                content,
-                offset,
-                ..
-            } => {
-                visit(href, *offset);
-                each_inline(content, visit);
+            Inline::Link(link) => {
+                visit(&link.href, link.offset);
+                each_inline(&link.content, visit);
             }
             Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) => {
                 each_inline(c, visit)

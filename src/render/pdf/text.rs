@@ -84,8 +84,8 @@ fn push_spans(
             Inline::Text(t) | Inline::Code(t) => push(out, t, face),
             Inline::SoftBreak => push(out, " ", face),
             Inline::LineBreak => push(out, "\n", face),
-            Inline::Image { alt, .. } => push(out, alt, face),
-            Inline::FootnoteRef { number, .. } => push(out, &format!("[{number}]"), face),
+            Inline::Image(image) => push(out, &image.alt, face),
+            Inline::FootnoteRef(note) => push(out, &format!("[{}]", note.number), face),
             Inline::Html(_) => {}
             Inline::Strong(content) => push_spans(content, Face::Bold, link, resolve, out),
             Inline::Emphasis(content) => {
@@ -98,9 +98,9 @@ fn push_spans(
                 push_spans(content, face, link, resolve, out);
             }
             Inline::Strikethrough(content) => push_spans(content, face, link, resolve, out),
-            Inline::Link { href, content, .. } => {
-                let target = resolve(href);
-                push_spans(content, face, target.as_deref().or(link), resolve, out);
+            Inline::Link(to) => {
+                let target = resolve(&to.href);
+                push_spans(&to.content, face, target.as_deref().or(link), resolve, out);
             }
         }
     }
@@ -413,12 +413,12 @@ mod tests {
             Inline::Text("Go ".into()),
             Inline::Strong(vec![Inline::Text("slowly".into())]),
             Inline::SoftBreak,
-            Inline::Link {
+            Inline::Link(Box::new(crate::markdown::Link {
                 href: "https://example.org/".into(),
                 title: String::new(),
                 content: vec![Inline::Emphasis(vec![Inline::Text("more".into())])],
                 offset: 0,
-            },
+            })),
         ];
         let spans = spans(&inlines, Face::Regular, &|h| Some(h.to_string()));
         assert_eq!(spans[1].face, Face::Bold);
