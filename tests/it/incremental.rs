@@ -458,3 +458,314 @@ fn an_edit_the_other_files_see_is_checked_against_them_as_in_a_clean_build() {
         session.rebuild().expect("restored");
     }
 }
+
+/// What a random edit sequence has done to one of the edited exercises.
+#[derive(Clone, Default)]
+struct Edited {
+    draft: bool,
+    /// 1: a value the file is read without (a `video:` that is not https),
+    /// 2: front matter that does not parse.
+    broken: u8,
+    paragraphs: u32,
+    related: Option<&'static str>,
+    picture: Option<&'static str>,
+    link: Option<&'static str>,
+    reps: Option<u32>,
+    slug: Option<&'static str>,
+    removed: bool,
+}
+
+impl Edited {
+    /// Whether the site has an error because of this exercise.
+    fn is_wrong(&self, drafts: bool) -> bool {
+        self.broken != 0
+            || self.related == Some("no-such-exercise")
+            || self.picture == Some("no-such-picture.svg")
+            || self.link == Some("exercises/no-such-file.md")
+            || self.slug == Some("down-dog")
+            || self.removed
+            || (self.draft && !drafts)
+    }
+
+    /// The exercise's file text, made from its `original` text.
+    fn text(&self, original: &str, slug: &str) -> String {
+        let mut text = String::new();
+        for line in original.split_inclusive('\n') {
+            match self.reps {
+                Some(reps) if line.starts_with("  reps: ") => {
+                    text.push_str(&format!("  reps: {reps}\n"))
+                }
+                _ => text.push_str(line),
+            }
+        }
+        if let Some(related) = self.related {
+            text = text.replacen("related: [", &format!("related: [{related}, "), 1);
+        }
+        if let Some(picture) = self.picture {
+            let src = format!("src: images/{slug}.svg");
+            text = text.replacen(&src, &format!("src: images/{picture}"), 1);
+        }
+        let mut front = String::new();
+        if self.draft {
+            front.push_str("draft: true\n");
+        }
+        if let Some(slug) = self.slug {
+            front.push_str(&format!("slug: {slug}\n"));
+        }
+        match self.broken {
+            1 => front.push_str("video: http://example.org/v\n"),
+            2 => front.push_str("title: [\n"),
+            _ => {}
+        }
+        text = text.replacen("---\n", &format!("---\n{front}"), 1);
+        for i in 0..self.paragraphs {
+            text.push_str(&format!("\nAnother paragraph {i}.\n"));
+        }
+        if let Some(link) = self.link {
+            text.push_str(&format!("\nSee [this](@/{link}).\n"));
+        }
+        text
+    }
+}
+
+/// A small, fixed sequence of pseudo-random numbers (xorshift).
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.below(from.len())]
+    }
+}
+
+/// Problems as the terminal lists them, in order.
+fn listed(problems: &[movepress::diagnostics::Diagnostic]) -> Vec<String> {
+    let mut listed: Vec<String> = problems
+        .iter()
+        .map(|d| {
+            let at = format!("{}:{}:{}", d.file.display(), d.line, d.column);
+            format!("{:?} {at} {} ({:?})", d.severity, d.message, d.hint)
+        })
+        .collect();
+    listed.sort();
+    listed
+}
+
+/// `serve` through `steps` random edits of five exercises, three programs,
+/// site.yaml, a stray file and a picture (in the ways the other files see
+/// and the ways they do not, with errors made and mended): after each
+/// rebuild, the same errors and warnings as a clean check, or the same files
+/// as a clean build.
+fn random_edits(seed: u64, drafts: bool, steps: usize) {
+    const EXERCISES: [&str; 5] = [
+        "cat-cow",
+        "bear-rolls",
+        "sphinx-pose",
+        "locust-pose",
+        "childs-pose-rotation",
+    ];
+    const PROGRAMS: [&str; 3] = [
+        "daily-upper-back-mobility",
+        "full-upper-back-routine",
+        "gentle-stretching",
+    ];
+    let dir = example_site();
+    let site = dir.path();
+    let options = BuildOptions {
+        drafts,
+        // As serve builds.
+        base_url: Some("http://127.0.0.1:1111/".into()),
+        ..BuildOptions::default()
+    };
+    let read = |file: String| fs::read_to_string(site.join(file)).expect("read");
+    let originals: Vec<String> = (EXERCISES.iter())
+        .map(|slug| read(format!("content/exercises/{slug}.md")))
+        .collect();
+    let program_originals: Vec<String> = (PROGRAMS.iter())
+        .map(|slug| read(format!("content/programs/{slug}.yaml")))
+        .collect();
+    let settings = read("site.yaml".into());
+    let mut exercises = vec![Edited::default(); EXERCISES.len()];
+    let mut programs = vec![(false, 0); PROGRAMS.len()];
+    let (mut allow_html, mut stray, mut wide) = (false, false, false);
+    let mut session = Session::new(site, options.clone());
+    session.rebuild().expect("first build");
+    let mut dice = Dice(seed);
+    let mut done: Vec<String> = Vec::new();
+    for _ in 0..steps {
+        let mut touched: Vec<String> = Vec::new();
+        let write = |file: String, text: String, touched: &mut Vec<String>| {
+            fs::write(site.join(&file), text).expect("write");
+            touched.push(file);
+        };
+        // Half the mistakes are mended at once, the others stay a while.
+        for (i, edited) in exercises.iter_mut().enumerate() {
+            if edited.is_wrong(drafts) && dice.below(2) == 0 {
+                *edited = Edited {
+                    paragraphs: edited.paragraphs,
+                    reps: edited.reps,
+                    ..Edited::default()
+                };
+                let file = format!("content/exercises/{}.md", EXERCISES[i]);
+                write(file, edited.text(&originals[i], EXERCISES[i]), &mut touched);
+                done.push(format!("mended {}", EXERCISES[i]));
+            }
+        }
+        for _ in 0..1 + usize::from(dice.below(4) == 0) {
+            let i = dice.below(EXERCISES.len());
+            let (slug, edited) = (EXERCISES[i], &mut exercises[i]);
+            // Text and dosage edits, the usual ones, come most often.
+            let edit = match dice.below(24) {
+                16.. => dice.pick(&[0, 8]),
+                edit => edit,
+            };
+            match edit {
+                0..=2 => edited.paragraphs += 1,
+                3 => edited.draft = !edited.draft,
+                4 => edited.broken = dice.below(3) as u8,
+                5 => {
+                    let related = [None, Some("down-dog"), Some(slug), Some("no-such-exercise")];
+                    edited.related = dice.pick(&related);
+                }
+                6 => {
+                    let pictures = [None, Some("down-dog.svg"), Some("no-such-picture.svg")];
+                    edited.picture = dice.pick(&pictures);
+                }
+                7 => {
+                    edited.link = dice.pick(&[
+                        None,
+                        Some("exercises/down-dog.md"),
+                        Some("exercises/no-such-file.md"),
+                        Some("programs/gentle-stretching.yaml"),
+                    ])
+                }
+                8 | 9 => edited.reps = Some(dice.below(5) as u32 + 1),
+                10 => edited.slug = dice.pick(&[None, Some("renamed"), Some("down-dog")]),
+                11 => edited.removed = !edited.removed,
+                12 => {
+                    let p = dice.below(PROGRAMS.len());
+                    let (draft, summary) = &mut programs[p];
+                    if dice.below(2) == 0 {
+                        *draft = !*draft;
+                    } else {
+                        *summary += 1;
+                    }
+                    let mut text = program_originals[p].clone();
+                    if *draft {
+                        text = format!("draft: true\n{text}");
+                    }
+                    for k in 0..*summary {
+                        text = text.replacen("summary: ", &format!("summary: {k} "), 1);
+                    }
+                    write(
+                        format!("content/programs/{}.yaml", PROGRAMS[p]),
+                        text,
+                        &mut touched,
+                    );
+                    done.push(format!(
+                        "program {} draft {draft} summary {summary}",
+                        PROGRAMS[p]
+                    ));
+                    continue;
+                }
+                13 => {
+                    allow_html = !allow_html;
+                    let text =
+                        settings.replace("allow_html: false", &format!("allow_html: {allow_html}"));
+                    write("site.yaml".into(), text, &mut touched);
+                    done.push(format!("allow_html {allow_html}"));
+                    continue;
+                }
+                14 => {
+                    // A file that is not content: a warning.
+                    stray = !stray;
+                    let file = "content/exercises/notes.txt";
+                    if stray {
+                        write(file.into(), "notes".into(), &mut touched);
+                    } else {
+                        fs::remove_file(site.join(file)).expect("remove");
+                        touched.push(file.into());
+                    }
+                    done.push(format!("stray file {stray}"));
+                    continue;
+                }
+                _ => {
+                    // A picture another size, under the same name.
+                    wide = !wide;
+                    let file = "static/images/down-dog.svg";
+                    let (from, to) = if wide {
+                        ("width=\"400\"", "width=\"1400\"")
+                    } else {
+                        ("width=\"1400\"", "width=\"400\"")
+                    };
+                    let text = read(file.into()).replacen(from, to, 1);
+                    write(file.into(), text, &mut touched);
+                    done.push(format!("wide picture {wide}"));
+                    continue;
+                }
+            }
+            let file = format!("content/exercises/{slug}.md");
+            if edited.removed {
+                let _ = fs::remove_file(site.join(&file));
+                touched.push(file);
+            } else {
+                write(file, edited.text(&originals[i], slug), &mut touched);
+            }
+            done.push(format!("edit {edit} of {slug}"));
+        }
+        for file in &touched {
+            session.changed(Path::new(file));
+        }
+        let clean = movepress::check(site, &options);
+        let rebuilt = session.rebuild();
+        let after = || format!("seed {seed}, drafts {drafts}, after {done:?}");
+        match (clean, rebuilt) {
+            (Err(clean), Err(rebuilt)) => {
+                assert_eq!(listed(&rebuilt), listed(&clean), "{}", after())
+            }
+            (Ok(clean), Ok(rebuilt)) => {
+                assert_eq!(
+                    listed(&rebuilt.warnings),
+                    listed(&clean.warnings),
+                    "{}",
+                    after()
+                );
+                let incremental = session.current().expect("a build").artifacts();
+                let (clean, _) = movepress::render_site(site, &options).expect("clean build");
+                let paths = |a: &[movepress::render::Artifact]| {
+                    a.iter().map(|a| a.path.clone()).collect::<Vec<_>>()
+                };
+                assert_eq!(paths(&incremental), paths(&clean), "{}", after());
+                for (incremental, clean) in incremental.iter().zip(&clean) {
+                    let path = &clean.path;
+                    assert!(
+                        incremental.bytes == clean.bytes,
+                        "{path} differs, {}",
+                        after()
+                    );
+                }
+            }
+            (clean, rebuilt) => panic!(
+                "a clean check: {:?}; serve: {:?}; {}",
+                clean.map(|_| ()).map_err(|e| listed(&e)),
+                rebuilt.map(|_| ()).map_err(|e| listed(&e)),
+                after()
+            ),
+        }
+    }
+}
+
+#[test]
+fn random_edit_sequences_give_what_a_clean_build_gives() {
+    for seed in [5, 6, 7936] {
+        for drafts in [false, true] {
+            random_edits(seed, drafts, 40);
+        }
+    }
+}
