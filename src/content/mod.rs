@@ -413,10 +413,10 @@ pub fn load_sources(
 /// `serve`, after most edits: the site when, since `last` was assembled
 /// without a problem, only one exercise's text changed (or none) and what
 /// the other files see of it reads the same: its slug, draft flag, related
-/// exercises and links. (Its pictures are checked here.) Every check across files then finds what
-/// it found last time, and the site is the last one with that exercise, and
-/// the programs that show it, made again. Otherwise the inputs are given
-/// back, for a whole assembly.
+/// exercises and links (its pictures are checked here). Every check across
+/// files then finds what it found last time, and the site is the last one
+/// with that exercise, and the programs that show it, made again. Otherwise
+/// the inputs are given back, for a whole assembly.
 fn reassemble_one(
     root: &Path,
     last: LastSite,
@@ -475,10 +475,14 @@ fn reassemble_one(
             let Ok(at) = site.programs.binary_search_by(|p| p.slug.cmp(slug)) else {
                 continue;
             };
-            match with_steps(program, |slug| site.exercise(slug).map(|e| &e.dosage)) {
-                Some(made) => site.programs[at] = made,
-                None => return Err(now),
+            let made = with_steps(program, |step| {
+                site.exercise(&step.exercise.slug).map(|e| &e.dosage)
+            });
+            // Every step's exercise was there last time, and still is.
+            if made.exercises.len() != program.steps.len() {
+                return Err(now);
             }
+            site.programs[at] = made;
         }
     }
     kept.remove(&parsed_address(old));
@@ -503,21 +507,24 @@ fn with_sizes(parsed: &exercise::ParsedExercise, sizes: &[Option<(u32, u32)>]) -
     exercise
 }
 
-/// A program with its steps, each with its exercise's dosage as the
-/// program changes it; None if a step's exercise is not in the site.
+/// A program with its steps, each with its exercise's dosage (from
+/// `dosage`) as the program changes it; a step whose exercise has none is
+/// left out.
 fn with_steps<'a>(
     parsed: &program::ParsedProgram,
-    dosage: impl Fn(&str) -> Option<&'a crate::model::Dosage>,
-) -> Option<Program> {
+    mut dosage: impl FnMut(&program::ParsedStep) -> Option<&'a crate::model::Dosage>,
+) -> Program {
     let mut program = parsed.program.clone();
     for step in &parsed.steps {
-        program.exercises.push(ProgramExercise {
-            exercise: step.exercise.slug.clone(),
-            dosage: dosage(&step.exercise.slug)?.overridden_by(&step.overrides),
-            note: step.note.clone(),
-        });
+        if let Some(dosage) = dosage(step) {
+            program.exercises.push(ProgramExercise {
+                exercise: step.exercise.slug.clone(),
+                dosage: dosage.overridden_by(&step.overrides),
+                note: step.note.clone(),
+            });
+        }
     }
-    Some(program)
+    program
 }
 
 /// The files that were read, before the cross-file checks.
@@ -799,26 +806,19 @@ fn assemble(
         .filter(|p| options.drafts || !p.program.draft)
     {
         let file = &parsed.program.source;
-        let mut program = parsed.program.clone();
-        for step in &parsed.steps {
-            match published.get(step.exercise.slug.as_str()) {
-                Some(e) => program.exercises.push(ProgramExercise {
-                    exercise: step.exercise.slug.clone(),
-                    dosage: e.exercise.dosage.overridden_by(&step.overrides),
-                    note: step.note.clone(),
-                }),
-                None if broken.contains(&step.exercise.slug) => {}
-                None => {
-                    let source = source_of(file);
-                    diagnostics.push(missing_exercise(
-                        file,
-                        &step.exercise,
-                        &source,
-                        "the exercise",
-                    ));
-                }
+        let program = with_steps(parsed, |step| {
+            let found = published.get(step.exercise.slug.as_str());
+            if found.is_none() && !broken.contains(&step.exercise.slug) {
+                let source = source_of(file);
+                diagnostics.push(missing_exercise(
+                    file,
+                    &step.exercise,
+                    &source,
+                    "the exercise",
+                ));
             }
-        }
+            found.map(|e| &e.exercise.dosage)
+        });
         out_programs.push(program);
     }
 
