@@ -6,6 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use movepress::BuildOptions;
+use movepress::diagnostics::Diagnostic;
 use movepress::incremental::{Rebuilt, Session};
 
 use crate::support::{WALL_ANGEL, example_site};
@@ -20,23 +21,71 @@ fn step(site: &Path, session: &mut Session, touched: &[&str], edit: impl FnOnce(
     let rebuilt = session
         .rebuild()
         .unwrap_or_else(|e| panic!("rebuild after editing {touched:?} failed: {e:?}"));
+    let after = format!("after editing {touched:?}");
+    assert_files_as_clean(site, session, &BuildOptions::default(), &after);
+    rebuilt
+}
+
+/// Asserts that the session's site holds the files a clean build of `site`
+/// writes, byte for byte. `after` says what was done, for the message.
+fn assert_files_as_clean(site: &Path, session: &Session, options: &BuildOptions, after: &str) {
     let incremental = session.current().expect("a build").artifacts();
-    let (clean, _) = movepress::render_site(site, &BuildOptions::default()).expect("clean build");
+    let (clean, _) = movepress::render_site(site, options).expect("clean build");
     let paths =
         |a: &[movepress::render::Artifact]| a.iter().map(|a| a.path.clone()).collect::<Vec<_>>();
     assert_eq!(
         paths(&incremental),
         paths(&clean),
-        "after editing {touched:?}: the same files"
+        "{after}: the same files"
     );
     for (inc, clean) in incremental.iter().zip(&clean) {
         assert!(
             inc.bytes == clean.bytes,
-            "after editing {touched:?}: `{}` differs from a clean build",
+            "{after}: `{}` differs from a clean build",
             inc.path
         );
     }
-    rebuilt
+}
+
+/// Asserts that `rebuilt`, the session's last rebuild, gave what a clean
+/// check and build of the same files give: the same errors, or the same
+/// warnings and files.
+fn assert_as_clean(
+    site: &Path,
+    session: &Session,
+    rebuilt: Result<Rebuilt, Vec<Diagnostic>>,
+    options: &BuildOptions,
+    after: &str,
+) {
+    match (movepress::check(site, options), rebuilt) {
+        (Err(clean), Err(rebuilt)) => assert_eq!(listed(&rebuilt), listed(&clean), "{after}"),
+        (Ok(clean), Ok(rebuilt)) => {
+            assert_eq!(
+                listed(&rebuilt.warnings),
+                listed(&clean.warnings),
+                "{after}"
+            );
+            assert_files_as_clean(site, session, options, after);
+        }
+        (clean, rebuilt) => panic!(
+            "a clean check: {:?}; serve: {:?}; {after}",
+            clean.map(|_| ()).map_err(|e| listed(&e)),
+            rebuilt.map(|_| ()).map_err(|e| listed(&e)),
+        ),
+    }
+}
+
+/// Problems as the terminal lists them, in order.
+fn listed(problems: &[Diagnostic]) -> Vec<String> {
+    let mut listed: Vec<String> = problems
+        .iter()
+        .map(|d| {
+            let at = format!("{}:{}:{}", d.file.display(), d.line, d.column);
+            format!("{:?} {at} {} ({:?})", d.severity, d.message, d.hint)
+        })
+        .collect();
+    listed.sort();
+    listed
 }
 
 /// Asserts that the rebuild rendered each of `again` and none of `not`.
@@ -429,30 +478,14 @@ fn an_edit_the_other_files_see_is_checked_against_them_as_in_a_clean_build() {
         let original = fs::read_to_string(site.join(file)).expect("read");
         replace(site, file, from, to);
         session.changed(Path::new(file));
-        let clean = movepress::check(site, &BuildOptions::default());
         let rebuilt = session.rebuild();
-        let shown = |errors: Vec<movepress::diagnostics::Diagnostic>| {
-            errors
-                .iter()
-                .map(|e| format!("{}:{}:{} {}", e.file.display(), e.line, e.column, e.message))
-                .collect::<Vec<_>>()
-        };
-        match (clean, rebuilt) {
-            (Err(clean), Err(rebuilt)) => {
-                assert_eq!(shown(rebuilt), shown(clean), "after `{to}`");
-            }
-            (Ok(_), Ok(_)) => {
-                let incremental = session.current().expect("a build").artifacts();
-                let (clean, _) =
-                    movepress::render_site(site, &BuildOptions::default()).expect("clean");
-                assert!(incremental == clean, "after `{to}`: not the clean build");
-            }
-            (clean, rebuilt) => panic!(
-                "after `{to}`: a clean check gave {:?}, serve {:?}",
-                clean.map(|_| ()),
-                rebuilt.map(|_| ())
-            ),
-        }
+        assert_as_clean(
+            site,
+            &session,
+            rebuilt,
+            &BuildOptions::default(),
+            &format!("after `{to}`"),
+        );
         fs::write(site.join(file), original).expect("restore");
         session.changed(Path::new(file));
         session.rebuild().expect("restored");
@@ -542,19 +575,6 @@ impl Dice {
     fn pick<T: Copy>(&mut self, from: &[T]) -> T {
         from[self.below(from.len())]
     }
-}
-
-/// Problems as the terminal lists them, in order.
-fn listed(problems: &[movepress::diagnostics::Diagnostic]) -> Vec<String> {
-    let mut listed: Vec<String> = problems
-        .iter()
-        .map(|d| {
-            let at = format!("{}:{}:{}", d.file.display(), d.line, d.column);
-            format!("{:?} {at} {} ({:?})", d.severity, d.message, d.hint)
-        })
-        .collect();
-    listed.sort();
-    listed
 }
 
 /// `serve` through `steps` random edits of five exercises, three programs,
@@ -722,42 +742,9 @@ fn random_edits(seed: u64, drafts: bool, steps: usize) {
         for file in &touched {
             session.changed(Path::new(file));
         }
-        let clean = movepress::check(site, &options);
         let rebuilt = session.rebuild();
-        let after = || format!("seed {seed}, drafts {drafts}, after {done:?}");
-        match (clean, rebuilt) {
-            (Err(clean), Err(rebuilt)) => {
-                assert_eq!(listed(&rebuilt), listed(&clean), "{}", after())
-            }
-            (Ok(clean), Ok(rebuilt)) => {
-                assert_eq!(
-                    listed(&rebuilt.warnings),
-                    listed(&clean.warnings),
-                    "{}",
-                    after()
-                );
-                let incremental = session.current().expect("a build").artifacts();
-                let (clean, _) = movepress::render_site(site, &options).expect("clean build");
-                let paths = |a: &[movepress::render::Artifact]| {
-                    a.iter().map(|a| a.path.clone()).collect::<Vec<_>>()
-                };
-                assert_eq!(paths(&incremental), paths(&clean), "{}", after());
-                for (incremental, clean) in incremental.iter().zip(&clean) {
-                    let path = &clean.path;
-                    assert!(
-                        incremental.bytes == clean.bytes,
-                        "{path} differs, {}",
-                        after()
-                    );
-                }
-            }
-            (clean, rebuilt) => panic!(
-                "a clean check: {:?}; serve: {:?}; {}",
-                clean.map(|_| ()).map_err(|e| listed(&e)),
-                rebuilt.map(|_| ()).map_err(|e| listed(&e)),
-                after()
-            ),
-        }
+        let after = format!("seed {seed}, drafts {drafts}, after {done:?}");
+        assert_as_clean(site, &session, rebuilt, &options, &after);
     }
 }
 
