@@ -152,7 +152,10 @@ pub fn at_key(diagnostic: Diagnostic, root: &Path, path: &[&str], value: &str) -
     }
 }
 
-/// The theme site.yaml names (`clinic` when it names none), read from a
+/// The theme of a site.yaml that names none.
+const DEFAULT_THEME: &str = "clinic";
+
+/// The theme site.yaml names ([`DEFAULT_THEME`] when it names none), read from a
 /// file that may have other errors; `None` when even that cannot be read.
 pub fn theme_name(source: &str) -> Option<String> {
     #[derive(Deserialize)]
@@ -162,7 +165,7 @@ pub fn theme_name(source: &str) -> Option<String> {
     let text = source.strip_prefix('\u{feff}').unwrap_or(source);
     let theme = yaml::quietly::<ThemeOnly>(text)?
         .theme
-        .unwrap_or_else(|| "clinic".to_string());
+        .unwrap_or_else(|| DEFAULT_THEME.to_string());
     crate::content::check::is_slug(&theme).then_some(theme)
 }
 
@@ -262,7 +265,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     let theme = raw
         .theme
         .as_ref()
-        .map_or_else(|| "clinic".to_string(), |t| t.value.clone());
+        .map_or_else(|| DEFAULT_THEME.to_string(), |t| t.value.clone());
 
     let clinic = match raw.clinic {
         None => {

@@ -799,12 +799,12 @@ impl<'a> Ctx<'a> {
         let pictures = self.pictures(exercise, left_width);
         let code = self.qr_code(&url, left_width);
         let mut left = Block::new();
-        let below_pictures = if pictures.height > 0.0 {
+        let pictured = pictures.height > 0.0;
+        let below_pictures = if pictured {
             pictures.height + s * 0.9
         } else {
             0.0
         };
-        let pictured = pictures.height > 0.0;
         left.place(pictures, 0.0, 0.0);
         left.place(code, 0.0, below_pictures);
         // The split layout starts with the same column, if it has pictures.
