@@ -176,6 +176,28 @@ impl CardMemo {
             .flatten()
     }
 
+    /// The cards of `exercises` for pages `depth` folders deep that were
+    /// made before, in order, looked up under one lock: a list of
+    /// thousands of cards taking the lock for each would have the threads
+    /// making pages wait on one another.
+    fn made_all<'e>(
+        &self,
+        exercises: impl Iterator<Item = &'e Arc<Exercise>>,
+        depth: usize,
+    ) -> Vec<Option<Value>> {
+        let Ok(kept) = self.0.read() else {
+            return exercises.map(|_| None).collect();
+        };
+        exercises
+            .map(|exercise| {
+                let kept = kept.get(&exercise.slug)?;
+                Arc::ptr_eq(&kept.exercise, exercise)
+                    .then(|| kept.made[depth].clone())
+                    .flatten()
+            })
+            .collect()
+    }
+
     /// Keeps the card of `exercise`, one of a site of `exercises`.
     fn keep(&self, exercise: &Arc<Exercise>, depth: usize, card: &Value, exercises: usize) {
         let Ok(mut kept) = self.0.write() else {
@@ -598,8 +620,37 @@ impl<'a> Cards<'a> {
         Ok(made)
     }
 
+    /// The cards with `html` of the exercises at `positions` that the memo
+    /// kept from the last rebuild, in order (`None` for the others).
+    fn remembered(&self, positions: &[usize], root: &str) -> Vec<Option<Value>> {
+        let memo = self
+            .memo
+            .filter(|_| self.theme.has(CARD_PARTIAL))
+            .zip(depth(root).filter(|&depth| depth < SHARED_DEPTHS));
+        match memo {
+            Some((memo, depth)) => {
+                memo.made_all(positions.iter().map(|&i| &self.site.exercises[i]), depth)
+            }
+            None => vec![None; positions.len()],
+        }
+    }
+
     /// The cards of these exercises (positions in `site.exercises`), in order.
     fn list(&self, exercises: &[usize], root: &str) -> Result<Value, Diagnostic> {
+        // Cards not made yet in this rebuild: those the memo kept first.
+        if let Some(made) = depth(root).and_then(|d| self.made.get(d)) {
+            let missing: Vec<usize> = exercises
+                .iter()
+                .copied()
+                .filter(|&i| made[i].get().is_none())
+                .collect();
+            for (i, kept) in missing.iter().zip(self.remembered(&missing, root)) {
+                if let Some(card) = kept {
+                    // (Another thread may have set it meanwhile: the same card.)
+                    let _ = made[*i].set(Ok(card));
+                }
+            }
+        }
         let cards = exercises
             .iter()
             .map(|&i| self.card(i, root))
@@ -611,11 +662,11 @@ impl<'a> Cards<'a> {
     /// library or the home page): made for that one page, not shared with
     /// the others (`serve` keeps them in its [`CardMemo`]).
     fn library(&self, root: &str) -> Result<Value, Diagnostic> {
-        let cards = self
-            .counts
-            .by_title
+        let order = &self.counts.by_title;
+        let cards = order
             .iter()
-            .map(|&i| self.make(i, root))
+            .zip(self.remembered(order, root))
+            .map(|(&i, kept)| kept.map_or_else(|| self.make(i, root), Ok))
             .collect::<Result<Vec<Value>, Diagnostic>>()?;
         Ok(Value::from(cards))
     }
@@ -816,21 +867,31 @@ pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
 
 /// Whether the disclaimer, escaped the way templates print it, stands whole
 /// in one run of the page's visible text: the usual case, found without
-/// decoding the page into text.
+/// decoding the page into text. The places it stands are found first (one
+/// fast search of the page); only the tags before them are walked, to see
+/// whether a place is in text.
 fn shows_verbatim(html: &str, disclaimer: &str) -> bool {
     let mut escaped = Vec::with_capacity(disclaimer.len() + 16);
     if tera::escape_html(disclaimer, &mut escaped).is_err() || escaped.is_empty() {
         return false;
     }
-    let finder = memchr::memmem::Finder::new(&escaped);
-    let mut found = false;
-    visible_runs(html, |run| {
-        found = found
-            || finder
-                .find_iter(run.as_bytes())
-                .any(|at| !inside_entity(run, at));
-    });
-    found
+    // (Escaped, the disclaimer has no `<`: where it stands, it stands
+    // within one run of text, or within one tag, comment or script.)
+    let bytes = html.as_bytes();
+    let start = find_ignoring_case(html, 0, "<body").unwrap_or(0);
+    // Where the run of text being walked starts.
+    let mut run = start;
+    for at in memchr::memmem::find_iter(&bytes[start..], &escaped).map(|i| start + i) {
+        while run < at
+            && let Some(lt) = memchr::memchr(b'<', &bytes[run..at])
+        {
+            run = markup_end(html, run + lt);
+        }
+        if run <= at && !inside_entity(&html[run..], at - run) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether byte `at` of `text` is inside an entity (`&lt;` from `l` on):
@@ -885,6 +946,19 @@ pub fn visible_text(html: &str) -> String {
 /// not decoded), in order: what lies between tags, outside comments,
 /// scripts, styles and templates.
 fn visible_runs(html: &str, mut run: impl FnMut(&str)) {
+    let bytes = html.as_bytes();
+    let mut pos = find_ignoring_case(html, 0, "<body").unwrap_or(0);
+    while let Some(lt) = memchr::memchr(b'<', &bytes[pos..]).map(|i| pos + i) {
+        run(&html[pos..lt]);
+        pos = markup_end(html, lt);
+    }
+    run(&html[pos..]);
+}
+
+/// Where the markup starting with the `<` at `lt` ends: a tag at its `>`, a
+/// comment after `-->`, a script, style, template or noscript element after
+/// its end tag; the page's end if it is not closed.
+fn markup_end(html: &str, lt: usize) -> usize {
     /// Elements whose content is not text on the page, and their end tags.
     const HIDDEN: [(&str, &str); 4] = [
         ("<script", "</script>"),
@@ -892,25 +966,19 @@ fn visible_runs(html: &str, mut run: impl FnMut(&str)) {
         ("<template", "</template>"),
         ("<noscript", "</noscript>"),
     ];
-    let bytes = html.as_bytes();
-    let mut pos = find_ignoring_case(html, 0, "<body").unwrap_or(0);
-    while let Some(lt) = memchr::memchr(b'<', &bytes[pos..]).map(|i| pos + i) {
-        run(&html[pos..lt]);
-        let tag = &bytes[lt..];
-        let end = if tag.starts_with(b"<!--") {
-            memchr::memmem::find(tag, b"-->").map(|i| lt + i + 3)
-        } else if tag.get(1).is_some_and(|c| b"sStTnN".contains(c))
-            && let Some((_, close)) = HIDDEN
-                .iter()
-                .find(|(open, _)| starts_ignoring_case(&html[lt..], open))
-        {
-            find_ignoring_case(html, lt, close).map(|i| i + close.len())
-        } else {
-            memchr::memchr(b'>', tag).map(|i| lt + i + 1)
-        };
-        pos = end.unwrap_or(html.len());
-    }
-    run(&html[pos..]);
+    let tag = &html.as_bytes()[lt..];
+    let end = if tag.starts_with(b"<!--") {
+        memchr::memmem::find(tag, b"-->").map(|i| lt + i + 3)
+    } else if tag.get(1).is_some_and(|c| b"sStTnN".contains(c))
+        && let Some((_, close)) = HIDDEN
+            .iter()
+            .find(|(open, _)| starts_ignoring_case(&html[lt..], open))
+    {
+        find_ignoring_case(html, lt, close).map(|i| i + close.len())
+    } else {
+        memchr::memchr(b'>', tag).map(|i| lt + i + 1)
+    };
+    end.unwrap_or(html.len())
 }
 
 /// Whether `text` starts with `prefix` (lowercase ASCII), in any case.
@@ -978,6 +1046,38 @@ fn decode_entity(text: &str) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The verbatim check as it was first written: every run of visible
+    /// text searched on its own.
+    fn shows_verbatim_run_by_run(html: &str, disclaimer: &str) -> bool {
+        let mut escaped = Vec::new();
+        if tera::escape_html(disclaimer, &mut escaped).is_err() || escaped.is_empty() {
+            return false;
+        }
+        let finder = memchr::memmem::Finder::new(&escaped);
+        let mut found = false;
+        visible_runs(html, |run| {
+            found = found
+                || finder
+                    .find_iter(run.as_bytes())
+                    .any(|at| !inside_entity(run, at));
+        });
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_verbatim_check_finds_what_a_search_of_every_run_finds(
+            html in "(<body>|<!--|-->|<script>|</SCRIPT>|<Style x>|</style>|<p>|</p>|<a title=\"|\">|&amp;|&lt;|&|;|a|b| |<|>){0,40}",
+            disclaimer in "(a|b| |&|<|;){1,4}",
+        ) {
+            proptest::prop_assert_eq!(
+                shows_verbatim(&html, &disclaimer),
+                shows_verbatim_run_by_run(&html, &disclaimer),
+                "{:?} in {:?}", disclaimer, html
+            );
+        }
+    }
 
     #[test]
     fn finds_the_disclaimer_in_visible_text_only() {

@@ -110,74 +110,157 @@ pub struct PageMeta {
 /// schema.org `HowTo` of an exercise: its steps, tools and picture.
 pub fn exercise_json_ld(site: &Site, exercise: &Exercise) -> String {
     let base = &site.config.base_url;
-    let steps: Vec<serde_json::Value> = exercise
-        .body
-        .steps()
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-        .map(|(i, step)| {
-            let text = markdown::blocks_plain_text(step);
-            serde_json::json!({"@type": "HowToStep", "position": i + 1, "text": text})
-        })
-        .collect();
-    let mut value = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "HowTo",
-        "name": exercise.title,
-        "description": exercise.summary,
-        "url": format!("{base}{}", exercise_url(&exercise.slug)),
-        "step": steps,
-    });
-    if !exercise.equipment.is_empty() {
-        value["tool"] = exercise
+    let steps = exercise.body.steps().unwrap_or(&[]);
+    script_json(&HowTo {
+        context: SCHEMA_ORG,
+        kind: "HowTo",
+        date_modified: exercise.updated.as_deref(),
+        description: &exercise.summary,
+        image: exercise
+            .images
+            .first()
+            .map(|image| format!("{base}static/{}", image.src)),
+        name: &exercise.title,
+        step: steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| HowToStep {
+                kind: "HowToStep",
+                position: i + 1,
+                text: markdown::blocks_plain_text(step),
+            })
+            .collect(),
+        tool: exercise
             .equipment
             .iter()
-            .map(|e| serde_json::json!({"@type": "HowToTool", "name": term_label(Taxonomy::Equipment, e)}))
-            .collect();
-    }
-    if let Some(image) = exercise.images.first() {
-        value["image"] = format!("{base}static/{}", image.src).into();
-    }
-    if let Some(date) = &exercise.updated {
-        value["dateModified"] = date.clone().into();
-    }
-    script_json(&value)
+            .map(|e| Named {
+                kind: "HowToTool",
+                name: term_label(Taxonomy::Equipment, e),
+            })
+            .collect(),
+        url: format!("{base}{}", exercise_url(&exercise.slug)),
+    })
 }
 
 /// schema.org `ExercisePlan` of a program, with its exercises in order.
 pub fn program_json_ld(site: &Site, program: &Program) -> String {
     let base = &site.config.base_url;
-    let parts: Vec<serde_json::Value> = program
-        .exercises
-        .iter()
-        .filter_map(|step| site.exercise(&step.exercise))
-        .map(|e| serde_json::json!({"@type": "HowTo", "name": e.title, "url": format!("{base}{}", exercise_url(&e.slug))}))
-        .collect();
-    let mut value = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "ExercisePlan",
-        "name": program.title,
-        "description": program.summary,
-        "url": format!("{base}{}", program_url(&program.slug)),
-        "hasPart": parts,
-    });
-    if let Some(frequency) = &program.frequency {
-        value["activityFrequency"] = frequency.clone().into();
-    }
-    if let Some(date) = &program.updated {
-        value["dateModified"] = date.clone().into();
-    }
-    script_json(&value)
+    script_json(&ExercisePlan {
+        context: SCHEMA_ORG,
+        kind: "ExercisePlan",
+        activity_frequency: program.frequency.as_deref(),
+        date_modified: program.updated.as_deref(),
+        description: &program.summary,
+        has_part: program
+            .exercises
+            .iter()
+            .filter_map(|step| site.exercise(&step.exercise))
+            .map(|e| Part {
+                kind: "HowTo",
+                name: &e.title,
+                url: format!("{base}{}", exercise_url(&e.slug)),
+            })
+            .collect(),
+        name: &program.title,
+        url: format!("{base}{}", program_url(&program.slug)),
+    })
 }
 
-/// JSON that cannot end its `<script>` element early: `<`, `>` and `&` escaped.
-fn script_json(value: &serde_json::Value) -> String {
+const SCHEMA_ORG: &str = "https://schema.org";
+
+// The JSON-LD types, their keys in alphabetical order (the order readers of
+// earlier output saw).
+
+#[derive(Serialize)]
+struct HowTo<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "dateModified", skip_serializing_if = "Option::is_none")]
+    date_modified: Option<&'a str>,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    name: &'a str,
+    step: Vec<HowToStep>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool: Vec<Named>,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct HowToStep {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    position: usize,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Named {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct ExercisePlan<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    #[serde(rename = "activityFrequency", skip_serializing_if = "Option::is_none")]
+    activity_frequency: Option<&'a str>,
+    #[serde(rename = "dateModified", skip_serializing_if = "Option::is_none")]
+    date_modified: Option<&'a str>,
+    description: &'a str,
+    #[serde(rename = "hasPart")]
+    has_part: Vec<Part<'a>>,
+    name: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Part<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    url: String,
+}
+
+/// JSON that cannot end its `<script>` element early: `<`, `>` and `&` in
+/// strings written as `\u003c`, `\u003e` and `\u0026`.
+fn script_json(value: &impl Serialize) -> String {
+    let mut out = Vec::with_capacity(1024);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, ScriptSafe);
     value
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+        .serialize(&mut serializer)
+        .expect("JSON-LD serialises: plain structs of strings and numbers");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// serde_json's compact format, with `<`, `>` and `&` escaped in strings.
+struct ScriptSafe;
+
+impl serde_json::ser::Formatter for ScriptSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(['<', '>', '&']) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            writer.write_all(match rest.as_bytes()[at] {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                _ => b"\\u0026",
+            })?;
+            rest = &rest[at + 1..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
 }
 
 /// An exercise as listed in cards (library, programs, terms, related).
