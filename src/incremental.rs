@@ -90,10 +90,12 @@ pub struct Build {
     look: Arc<Styled>,
     /// Hash of everything every page shows.
     global: u64,
+    /// Every page, in the site's order.
+    keys: Arc<Vec<PageKey>>,
     /// Each page's file.
-    pages: BTreeMap<PageKey, String>,
+    pages: Arc<BTreeMap<PageKey, String>>,
     /// The pages, by path.
-    files: HashMap<String, Arc<Vec<u8>>>,
+    files: HashMap<Arc<str>, Arc<Vec<u8>>>,
     /// Files made when first asked for (handouts, the sitemap, the feed and
     /// the search index), by path.
     lazy: Mutex<HashMap<String, Arc<Vec<u8>>>>,
@@ -102,7 +104,7 @@ pub struct Build {
     /// The exercises under each term, in title order.
     term_counts: Arc<TermCounts>,
     /// Each exercise's entry in the search index, by slug.
-    search: HashMap<String, Arc<str>>,
+    search: HashMap<Arc<str>, Arc<str>>,
     /// The cards made so far, for the next rebuild.
     cards: Arc<CardMemo>,
 }
@@ -228,41 +230,72 @@ impl Session {
             wanted,
         )?;
 
-        // Pages that are still there keep their file; the others go.
-        let mut pages = BTreeMap::new();
-        let mut files = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
-        if let Some(last) = last {
-            let keep: HashSet<&PageKey> = keys.iter().collect();
-            for (key, path) in last.pages.iter().filter(|(key, _)| keep.contains(key)) {
-                pages.insert(key.clone(), path.clone());
-                if let Some(bytes) = last.files.get(path) {
-                    files.insert(path.clone(), bytes.clone());
+        // The same pages as last time (most edits): the last build's page
+        // list, files and search entries are taken whole (references
+        // counted, nothing copied), and what was made again replaces its part.
+        let same = last.filter(|last| *last.keys == keys);
+        let (mut pages, mut files) = match same {
+            Some(last) => (last.pages.clone(), last.files.clone()),
+            None => {
+                // Pages that are still there keep their file; the others go.
+                let mut pages = BTreeMap::new();
+                let mut files = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
+                if let Some(last) = last {
+                    let keep: HashSet<&PageKey> = keys.iter().collect();
+                    for (key, path) in last.pages.iter().filter(|(key, _)| keep.contains(key)) {
+                        pages.insert(key.clone(), path.clone());
+                        if let Some((path, bytes)) = last.files.get_key_value(path.as_str()) {
+                            files.insert(path.clone(), bytes.clone());
+                        }
+                    }
                 }
+                (Arc::new(pages), files)
             }
-        }
+        };
+        let keys = match same {
+            Some(last) => last.keys.clone(),
+            None => Arc::new(keys),
+        };
         let mut rendered_paths = Vec::with_capacity(rendered.len());
         for (key, artifact) in rendered {
             rendered_paths.push(artifact.path.clone());
-            pages.insert(key, artifact.path.clone());
-            files.insert(artifact.path, Arc::new(artifact.bytes));
+            if pages.get(&key) != Some(&artifact.path) {
+                Arc::make_mut(&mut pages).insert(key, artifact.path.clone());
+            }
+            files.insert(artifact.path.into(), Arc::new(artifact.bytes));
         }
         rendered_paths.sort();
         // The search index holds every exercise's text: keep the entries
         // of the exercises that did not change.
-        let search: HashMap<String, Arc<str>> = site
-            .exercises
-            .iter()
-            .map(|e| {
-                let kept = match (last, &dirty) {
-                    (Some(last), Some(dirty)) if !dirty.changed.contains(&e.slug) => {
-                        last.search.get(&e.slug).cloned()
-                    }
-                    _ => None,
-                };
-                let entry = kept.unwrap_or_else(|| crate::render::search::exercise_entry(e).into());
-                (e.slug.clone(), entry)
-            })
-            .collect();
+        let entry = |e: &crate::model::Exercise| -> Arc<str> {
+            crate::render::search::exercise_entry(e).into()
+        };
+        let search: HashMap<Arc<str>, Arc<str>> = match (same, &dirty) {
+            (Some(last), Some(dirty)) => {
+                let mut search = last.search.clone();
+                for e in site
+                    .exercises
+                    .iter()
+                    .filter(|e| dirty.changed.contains(&e.slug))
+                {
+                    search.insert(e.slug.as_str().into(), entry(e));
+                }
+                search
+            }
+            _ => site
+                .exercises
+                .iter()
+                .map(|e| {
+                    let kept = match (last, &dirty) {
+                        (Some(last), Some(dirty)) if !dirty.changed.contains(&e.slug) => {
+                            last.search.get(e.slug.as_str()).cloned()
+                        }
+                        _ => None,
+                    };
+                    (e.slug.as_str().into(), kept.unwrap_or_else(|| entry(e)))
+                })
+                .collect(),
+        };
 
         let report = Rebuilt {
             everything: last.is_none(),
@@ -273,6 +306,7 @@ impl Session {
         let previous = self.last.replace(Arc::new(Build {
             sources: self.sources.clone(),
             site,
+            keys,
             look,
             global,
             pages,
@@ -308,7 +342,7 @@ impl Build {
                 let entries: Vec<&Arc<str>> = site
                     .exercises
                     .iter()
-                    .filter_map(|e| self.search.get(&e.slug))
+                    .filter_map(|e| self.search.get(e.slug.as_str()))
                     .collect();
                 crate::render::search::index_from(site, &entries).bytes
             }
@@ -353,8 +387,8 @@ impl Build {
         let mut artifacts: Vec<Artifact> = self
             .files
             .keys()
-            .chain(self.look.files.keys())
-            .cloned()
+            .map(|path| path.to_string())
+            .chain(self.look.files.keys().cloned())
             .chain(LAZY.iter().map(|p| p.to_string()))
             .chain(handouts)
             .filter_map(|path| {

@@ -2,6 +2,7 @@
 //! then checked for the site disclaimer.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use rayon::prelude::*;
@@ -37,6 +38,7 @@ struct Job {
     data: Data,
 }
 
+#[derive(Clone)]
 enum Data {
     Home,
     Library,
@@ -50,9 +52,21 @@ enum Data {
 }
 
 impl Data {
-    /// Whether the page lists many exercises.
-    fn is_listing(&self) -> bool {
-        matches!(self, Data::Home | Data::Library | Data::Term(..))
+    /// About how long the page takes to make, in cards: the listings take
+    /// long (the library makes every exercise's card and shows them all,
+    /// the home page makes them), the other pages little.
+    fn weight(&self, counts: &TermCounts) -> usize {
+        let all = counts.by_title.len();
+        match self {
+            Data::Library => 2 * all + 1,
+            Data::Home => all,
+            Data::Term(taxonomy, term) => counts
+                .counts
+                .get(taxonomy)
+                .and_then(|terms| terms.get(term))
+                .map_or(0, Vec::len),
+            _ => 0,
+        }
     }
 }
 
@@ -247,23 +261,30 @@ fn render_pages<T: Send>(
         .enumerate()
         .filter(|(i, _)| wanted(&keys[*i]))
         .collect();
-    // The listings are the longest pages by far (the library shows every
-    // exercise): started first, they do not leave one core working alone
-    // at the end while the other waits.
-    wanted.sort_by_key(|(i, data)| (!data.is_listing(), *i));
-    let mut results: Vec<(usize, Result<Option<T>, Failure>)> = wanted
+    // The pages are made longest first, each thread taking the next page
+    // as it finishes one: the library (the longest page by far) does not
+    // come last, with one core working alone at the end while the other
+    // waits. (A rebuild in `serve` makes a few pages, the listings among
+    // them.)
+    wanted.sort_by_key(|(i, data)| (std::cmp::Reverse(data.weight(counts)), *i));
+    let next = AtomicUsize::new(0);
+    let threads = rayon::current_num_threads().clamp(1, wanted.len().max(1));
+    let mut results: Vec<(usize, Result<Option<T>, Failure>)> = (0..threads)
         .into_par_iter()
-        .with_max_len(16)
-        .map(|(i, data)| {
-            let job = job(site, data);
-            let key = keys[i].clone();
-            // Each thread writes its pages into one buffer, kept from page to
-            // page: no new memory for every page.
-            let made = PAGE.with_borrow_mut(|html| {
-                render_job(site, theme, &prepared, counts, &job, options, html)
-                    .and_then(|path| keep(key, path, html).map_err(Failure::Template))
-            });
-            (i, made)
+        .flat_map_iter(|_| {
+            let mut made = Vec::new();
+            while let Some((i, data)) = wanted.get(next.fetch_add(1, Ordering::Relaxed)) {
+                let job = job(site, data.clone());
+                let key = keys[*i].clone();
+                // Each thread writes its pages into one buffer, kept from
+                // page to page: no new memory for every page.
+                let page = PAGE.with_borrow_mut(|html| {
+                    render_job(site, theme, &prepared, counts, &job, options, html)
+                        .and_then(|path| keep(key, path, html).map_err(Failure::Template))
+                });
+                made.push((*i, page));
+            }
+            made
         })
         .collect();
     results.sort_by_key(|(i, _)| *i);
