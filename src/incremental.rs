@@ -471,26 +471,34 @@ impl Dirty {
         changed_files(&last.sources.exercises, &sources.exercises, &mut changed);
         changed_files(&last.sources.programs, &sources.programs, &mut changed);
         changed_files(&last.sources.pages, &sources.pages, &mut changed);
+        // (By the path's bytes: hashing a `Path` walks its components, and
+        // this looks up every file of the site. A source's path is the very
+        // path its file was listed under.)
+        let changed: HashSet<&[u8]> = changed
+            .iter()
+            .map(|path| path.as_os_str().as_encoded_bytes())
+            .collect();
+        let changed = |source: &Path| changed.contains(source.as_os_str().as_encoded_bytes());
 
         // Changed exercises, programs and pages, by slug, before and after.
         let exercises: HashSet<&str> = old
             .exercises
             .iter()
             .chain(&site.exercises)
-            .filter(|e| changed.contains(&e.source))
+            .filter(|e| changed(&e.source))
             .map(|e| e.slug.as_str())
             .collect();
         let programs: Vec<&crate::model::Program> = old
             .programs
             .iter()
             .chain(&site.programs)
-            .filter(|p| changed.contains(&p.source))
+            .filter(|p| changed(&p.source))
             .collect();
         let pages: HashSet<String> = old
             .pages
             .iter()
             .chain(&site.pages)
-            .filter(|p| changed.contains(&p.source))
+            .filter(|p| changed(&p.source))
             .map(|p| p.slug.clone())
             .collect();
 
