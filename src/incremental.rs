@@ -231,8 +231,9 @@ impl Session {
         )?;
 
         // The same pages as last time (most edits): the last build's page
-        // list, files and search entries are taken whole (references
-        // counted, nothing copied), and what was made again replaces its part.
+        // list is shared, its files and search entries copied by reference
+        // (no page or entry copied, only the tables), and what was made
+        // again replaces its part.
         let same = last.filter(|last| *last.keys == keys);
         let (mut pages, mut files) = match same {
             Some(last) => (last.pages.clone(), last.files.clone()),

@@ -53,8 +53,8 @@ enum Data {
 
 impl Data {
     /// About how long the page takes to make, in cards: the listings take
-    /// long (the library makes every exercise's card and shows them all,
-    /// the home page makes them), the other pages little.
+    /// long (the library and the home page get every exercise's card, and
+    /// the library prints them all), the other pages little.
     fn weight(&self, counts: &TermCounts) -> usize {
         let all = counts.by_title.len();
         match self {
@@ -659,7 +659,10 @@ impl<'a> Cards<'a> {
     /// The cards of these exercises (positions in `site.exercises`), in order.
     fn list(&self, exercises: &[usize], root: &str) -> Result<Value, Diagnostic> {
         // Cards not made yet in this rebuild: those the memo kept first.
-        if let Some(made) = depth(root).and_then(|d| self.made.get(d)) {
+        if let Some(made) = depth(root)
+            .and_then(|d| self.made.get(d))
+            .filter(|_| self.memo.is_some())
+        {
             let missing: Vec<usize> = exercises
                 .iter()
                 .copied()
