@@ -181,15 +181,6 @@ struct Kept {
 }
 
 impl CardMemo {
-    /// The card of `exercise` for pages `depth` folders deep, if made.
-    fn made(&self, exercise: &Arc<Exercise>, depth: usize) -> Option<Value> {
-        let kept = self.0.read().ok()?;
-        let kept = kept.get(&exercise.slug)?;
-        Arc::ptr_eq(&kept.exercise, exercise)
-            .then(|| kept.made[depth].clone())
-            .flatten()
-    }
-
     /// The cards of `exercises` for pages `depth` folders deep that were
     /// made before, in order, looked up under one lock: a list of
     /// thousands of cards taking the lock for each would have the threads
@@ -611,19 +602,12 @@ impl<'a> Cards<'a> {
         }
     }
 
+    /// Makes the card of the exercise at position `i` with its `html` for a
+    /// page `root` away from the site root, and keeps it in the memo.
     fn make(&self, i: usize, root: &str) -> Result<Value, Diagnostic> {
         // A theme without the partial has cards without `html`.
         if !self.theme.has(CARD_PARTIAL) {
             return Ok(self.plain(i).clone());
-        }
-        let exercise = &self.site.exercises[i];
-        let memo = self
-            .memo
-            .zip(depth(root).filter(|&depth| depth < SHARED_DEPTHS));
-        if let Some((memo, depth)) = memo
-            && let Some(made) = memo.made(exercise, depth)
-        {
-            return Ok(made);
         }
         let card = self.plain(i);
         let mut ctx = Context::new();
@@ -635,20 +619,27 @@ impl<'a> Cards<'a> {
         let mut map = card.as_map().cloned().unwrap_or_default();
         map.insert("html".into(), Value::safe_string(&html));
         let made = Value::from(map);
-        if let Some((memo, depth)) = memo {
+        if let Some((memo, depth)) = self.memo_at(root) {
+            let exercise = &self.site.exercises[i];
             memo.keep(exercise, depth, &made, self.site.exercises.len());
         }
         Ok(made)
     }
 
-    /// The cards with `html` of the exercises at `positions` that the memo
-    /// kept from the last rebuild, in order (`None` for the others).
-    fn remembered(&self, positions: &[usize], root: &str) -> Vec<Option<Value>> {
-        let memo = self
-            .memo
+    /// The memo, and the depth at which it keeps the cards of a page `root`
+    /// away from the site root: none in a one-off build, for a theme
+    /// without the partial, or for a page deeper than cards are kept for.
+    fn memo_at(&self, root: &str) -> Option<(&'a CardMemo, usize)> {
+        self.memo
             .filter(|_| self.theme.has(CARD_PARTIAL))
-            .zip(depth(root).filter(|&depth| depth < SHARED_DEPTHS));
-        match memo {
+            .zip(depth(root).filter(|&depth| depth < SHARED_DEPTHS))
+    }
+
+    /// The cards with `html` of the exercises at `positions` that the memo
+    /// kept from the last rebuild, in order (`None` for the others). Lists
+    /// look here first; [`Cards::make`] makes the others.
+    fn remembered(&self, positions: &[usize], root: &str) -> Vec<Option<Value>> {
+        match self.memo_at(root) {
             Some((memo, depth)) => {
                 memo.made_all(positions.iter().map(|&i| &self.site.exercises[i]), depth)
             }
@@ -661,7 +652,7 @@ impl<'a> Cards<'a> {
         // Cards not made yet in this rebuild: those the memo kept first.
         if let Some(made) = depth(root)
             .and_then(|d| self.made.get(d))
-            .filter(|_| self.memo.is_some())
+            .filter(|_| self.memo_at(root).is_some())
         {
             let missing: Vec<usize> = exercises
                 .iter()
