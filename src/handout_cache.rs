@@ -98,8 +98,8 @@ impl<'a> Keys<'a> {
             .exercises
             .par_iter()
             .map(|exercise| {
-                let mut hash = Sha256::new();
-                hash.update(shown(exercise, &site.links));
+                // (Hashed as it is written: no copy of the exercise's bytes.)
+                let mut hash = shown(exercise, &site.links, Sha256::new());
                 for image in &exercise.images {
                     hash.update(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
                 }
@@ -117,7 +117,7 @@ impl<'a> Keys<'a> {
     /// The key of a program's handout.
     pub fn program(&self, program: &Program) -> Key {
         let steps = program.exercises.iter().map(|step| step.exercise.as_str());
-        self.key(&shown(program, &self.site.links), steps)
+        self.key(&shown(program, &self.site.links, Vec::new()), steps)
     }
 
     /// The key of an exercise's sheet.
@@ -138,32 +138,52 @@ impl<'a> Keys<'a> {
 /// Everything a program or exercise holds, as bytes to hash (what its
 /// `Hash` writes), followed by the addresses that the internal links
 /// (`@/exercises/cat-cow.md`) written anywhere in its texts lead to, one
-/// line each: moving a linked exercise makes the handout again.
-fn shown(value: &impl Hash, links: &BTreeMap<String, String>) -> Vec<u8> {
-    let mut shown = Shown::default();
+/// line each: moving a linked exercise makes the handout again. The bytes
+/// go to `into` as they come.
+fn shown<T: Take>(value: &impl Hash, links: &BTreeMap<String, String>, into: T) -> T {
+    let mut shown = Shown {
+        into,
+        targets: Vec::new(),
+    };
     value.hash(&mut shown);
-    let Shown { mut bytes, targets } = shown;
+    let Shown { mut into, targets } = shown;
     for target in targets {
-        bytes.extend_from_slice(target.as_bytes());
-        bytes.push(b'=');
-        bytes.extend_from_slice(links.get(&target).map_or("", String::as_str).as_bytes());
-        bytes.push(b'\n');
+        into.take(target.as_bytes());
+        into.take(b"=");
+        into.take(links.get(&target).map_or("", String::as_str).as_bytes());
+        into.take(b"\n");
     }
-    bytes
+    into
 }
 
-/// A `Hasher` that keeps what it is given, and notes the internal link
+/// Where [`shown`] puts the bytes: a hash, or a list to hash later.
+trait Take {
+    fn take(&mut self, bytes: &[u8]);
+}
+
+impl Take for Vec<u8> {
+    fn take(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Take for Sha256 {
+    fn take(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// A `Hasher` that hands on what it is given, and notes the internal link
 /// targets in each text it is given: wherever Markdown may hold a link or
 /// a picture. It may find more than the links a handout shows, never fewer.
-#[derive(Default)]
-struct Shown {
-    bytes: Vec<u8>,
+struct Shown<T> {
+    into: T,
     targets: Vec<String>,
 }
 
-impl Hasher for Shown {
+impl<T: Take> Hasher for Shown<T> {
     fn write(&mut self, bytes: &[u8]) {
-        self.bytes.extend_from_slice(bytes);
+        self.into.take(bytes);
         let link = memchr::memchr_iter(b'@', bytes).any(|at| bytes.get(at + 1) == Some(&b'/'));
         if link {
             let text = String::from_utf8_lossy(bytes);
