@@ -34,6 +34,12 @@ pub struct HandoutCache {
     writable: bool,
     /// The entries there were when the cache was opened: key -> file name.
     entries: HashMap<String, String>,
+    /// Whether the folder held other files too when it was opened (a
+    /// leftover temporary file, a second entry for one key): [`prune`]
+    /// then lists it again to remove them.
+    ///
+    /// [`prune`]: HandoutCache::prune
+    strays: bool,
     /// Entries used by this build, by file name; the others are removed at the end.
     used: Mutex<HashSet<String>>,
     /// When the last build that wrote the cache ended (the time of its
@@ -243,18 +249,21 @@ impl HandoutCache {
     /// The cache of the site in `root`. `writable: false` only reads it.
     pub fn open(root: &Path, writable: bool) -> HandoutCache {
         let dir = root.join(FOLDER);
-        let entries = fs::read_dir(&dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter_map(|entry| {
-                        let name = entry.file_name().into_string().ok()?;
-                        let (key, _) = name.split_once('-')?;
-                        Some((key.to_string(), name))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut entries = HashMap::default();
+        let mut strays = false;
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            if name == BUILT {
+                continue;
+            }
+            let key = name
+                .to_str()
+                .and_then(|name| Some((name.split_once('-')?.0.to_string(), name)));
+            strays |= match key {
+                Some((key, name)) => entries.insert(key, name.to_string()).is_some(),
+                None => true,
+            };
+        }
         let built = fs::metadata(dir.join(BUILT))
             .ok()
             .and_then(|meta| stamp(&meta))
@@ -263,6 +272,7 @@ impl HandoutCache {
             dir,
             writable,
             entries,
+            strays,
             used: Mutex::default(),
             built,
         }
@@ -394,13 +404,16 @@ impl HandoutCache {
             return;
         }
         let Ok(used) = self.used.lock() else { return };
-        let Ok(entries) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name != BUILT && !used.contains(&name) {
-                let _ = fs::remove_file(entry.path());
+        // When the build used every file the cache had, as usual, there is
+        // nothing to remove: the folder (thousands of names) is not listed
+        // again at the end of the build.
+        let all_used = !self.strays && self.entries.values().all(|name| used.contains(name));
+        if !all_used && let Ok(entries) = fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name != BUILT && !used.contains(&name) {
+                    let _ = fs::remove_file(entry.path());
+                }
             }
         }
         let _ = fs::write(self.dir.join(BUILT), b"");
@@ -599,6 +612,64 @@ mod tests {
         let _ = read_only.get_or_make(key("x"), || Ok::<_, ()>(b"%PDF-x".to_vec()));
         read_only.prune();
         assert!(!other.path().join(".movepress-cache").exists());
+    }
+
+    #[test]
+    fn prune_removes_strays_even_when_every_entry_was_used() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = dir.path().join(FOLDER);
+        let cache = HandoutCache::open(dir.path(), true);
+        let made = cache
+            .get_or_make(key("a"), || Ok::<_, ()>(b"%PDF-a".to_vec()))
+            .expect("made");
+        cache.prune();
+        let entry = made.entry.expect("stored");
+        let names = || {
+            let mut names: Vec<String> = fs::read_dir(&folder)
+                .expect("entries")
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name != BUILT)
+                .collect();
+            names.sort();
+            names
+        };
+        let entry_name = entry
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+
+        // Every entry used, nothing else there: all kept.
+        let cache = HandoutCache::open(dir.path(), true);
+        let _ = cache.get_or_make(key("a"), || Err(()));
+        cache.prune();
+        assert_eq!(names(), vec![entry_name.clone()]);
+
+        // A leftover without a key, and a second sound file for the same
+        // key (named the older way, without length and time).
+        let mut parts = entry_name.split('-');
+        let older = format!(
+            "{}-{}",
+            parts.next().expect("key"),
+            parts.next().expect("checksum")
+        );
+        fs::write(folder.join("leftover"), b"x").expect("write");
+        fs::copy(&entry, folder.join(older)).expect("copy");
+        let cache = HandoutCache::open(dir.path(), true);
+        let used = cache.get_or_make(key("a"), || Err(())).expect("cached");
+        cache.prune();
+        let kept = used.entry.expect("an entry");
+        assert_eq!(
+            names(),
+            vec![
+                kept.file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned()
+            ],
+            "only the entry used is kept"
+        );
     }
 
     #[test]
