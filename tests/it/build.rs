@@ -177,6 +177,29 @@ fn taxonomy_and_term_pages_list_the_right_exercises() {
 }
 
 #[test]
+fn a_list_key_left_blank_is_an_empty_list() {
+    // README: "an empty list (or none)". serde-saphyr 2.1 reads a blank
+    // value as no list at all and refuses it; the pinned 2.0 does not.
+    let site = example_site();
+    let file = site.path().join("content/exercises/cat-cow.md");
+    // `equipment: [mat]` and `related: [...]` become `equipment:` and `related:`.
+    let blanked: String = read(&file)
+        .lines()
+        .map(|line| match line.split_once(':') {
+            Some((key @ ("equipment" | "related"), _)) => format!("{key}:\n"),
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    assert!(blanked.contains("\nequipment:\n") && blanked.contains("\nrelated:\n"));
+    std::fs::write(&file, blanked).expect("write");
+    let out = build_ok(site.path());
+    let none = visible_text(main_of(&read(&out.join("equipment/none/index.html"))));
+    assert!(none.contains("Cat-Cow"), "{none}");
+    let page = visible_text(main_of(&read(&out.join("exercises/cat-cow/index.html"))));
+    assert!(page.contains("No equipment"), "{page}");
+}
+
+#[test]
 fn sitemap_and_robots_use_the_base_url_and_content_dates() {
     let site = fixture("minimal");
     let out = build_ok(site.path());
