@@ -2,8 +2,8 @@
 """Interleaved whole-process timer (standard library only), same method as
 /work/shared/tools/perf/bench.py, but for several commands measured side by side.
 
-    measure.py [-r RUNS] [-w WARMUP] [--tmp DIR] [--json FILE] [--meta k=v ...] \
-        --cmd 'LABEL' 'k=v,k=v' -- ARGV... \
+    measure.py [-r RUNS] [-w WARMUP] [--settle S] [--no-sync] [--tmp DIR] [--json FILE] \
+        [--meta k=v ...] --cmd 'LABEL' 'k=v,k=v' -- ARGV... \
         --cmd 'LABEL' 'k=v'     -- ARGV...
 
   (META 'k=v,k=v': a comma starts a new pair only when followed by `word=`.)
@@ -19,15 +19,13 @@
 * Before every run (outside the timed region): sync, then a 1 s pause, so that the
   write-back of the previous run's output (often the other tool's) does not land inside
   this run. --no-sync turns this off.
-* Warm-up: WARMUP runs of each command first, then a pause of --settle seconds (36): a
-  warm-up may delete many files (movepress removes from its handout cache the PDFs an
-  older binary made), and on ext4 without a journal, files created in the next 30-35 s
-  (vm.dirty_expire_centisecs, +5 s) are slower to create: the kernel skips the inodes
-  freed that recently, one by one (fs/ext4/ialloc.c, recently_deleted()). Both tools'
-  first timed runs took a second or more longer for it. (Not much longer: this VM also
-  drops file pages unused for about a minute from memory, the corpus's included.) Then RUNS rounds; each round runs every
-  command once, in an order that alternates between rounds (A B, B A, A B, ...), so that
-  a machine whose load drifts over minutes affects each command alike.
+* Warm-up: WARMUP runs of each command first, then a pause of --settle seconds (61): a
+  warm-up may delete many files (movepress prunes from its handout cache the PDFs an older
+  binary made), and ext4 without a journal skips inodes freed in the last 60 s (360 s while
+  their inode table block is dirty: fs/ext4/ialloc.c, recently_deleted()) one by one, which
+  made both tools' first timed runs a second or more slower. Then RUNS rounds; each round
+  runs every command once, in an order that alternates between rounds (A B, B A, A B,
+  ...), so that a machine whose load drifts over minutes affects each command alike.
 * After the last run of each command: count *.html files in its {out} (pages built), all
   files, and their total size.
 * Output: one line per command, and with --json one JSON object per command appended to
@@ -97,7 +95,7 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--meta", action="append", default=[], help="k=v added to every record")
     ap.add_argument("--no-sync", action="store_true", help="no sync + 1 s pause before each run")
-    ap.add_argument("--settle", type=float, default=36.0, help="seconds to wait after the warm-ups")
+    ap.add_argument("--settle", type=float, default=61.0, help="seconds to wait after the warm-ups")
     argv = sys.argv[1:]
     k = argv.index("--cmd") if "--cmd" in argv else len(argv)
     a = ap.parse_args(argv[:k])  # the commands' own options never reach argparse

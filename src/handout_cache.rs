@@ -34,9 +34,10 @@ pub struct HandoutCache {
     writable: bool,
     /// The entries there were when the cache was opened: key -> file name.
     entries: HashMap<String, String>,
-    /// Whether the folder held other files too when it was opened (a
-    /// leftover temporary file, a second entry for one key): [`prune`]
-    /// then lists it again to remove them.
+    /// Whether the folder held files that are not one entry per key when
+    /// it was opened (a name without a key, a second entry for one key), or
+    /// could not be listed whole: [`prune`] then lists it again to remove
+    /// what this build did not use.
     ///
     /// [`prune`]: HandoutCache::prune
     strays: bool,
@@ -250,8 +251,16 @@ impl HandoutCache {
     pub fn open(root: &Path, writable: bool) -> HandoutCache {
         let dir = root.join(FOLDER);
         let mut entries = HashMap::default();
-        let mut strays = false;
-        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+        // (A folder that cannot be listed whole may hold anything.)
+        let listing = fs::read_dir(&dir);
+        let mut strays = listing
+            .as_ref()
+            .is_err_and(|e| e.kind() != std::io::ErrorKind::NotFound);
+        for entry in listing.into_iter().flatten() {
+            let Ok(entry) = entry else {
+                strays = true;
+                continue;
+            };
             let name = entry.file_name();
             if name == BUILT {
                 continue;
@@ -615,7 +624,7 @@ mod tests {
     }
 
     #[test]
-    fn prune_removes_strays_even_when_every_entry_was_used() {
+    fn prune_lists_the_folder_again_only_when_it_held_strays() {
         let dir = tempfile::tempdir().expect("temp dir");
         let folder = dir.path().join(FOLDER);
         let cache = HandoutCache::open(dir.path(), true);
@@ -624,6 +633,12 @@ mod tests {
             .expect("made");
         cache.prune();
         let entry = made.entry.expect("stored");
+        let name_of = |path: &Path| {
+            path.file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned()
+        };
         let names = || {
             let mut names: Vec<String> = fs::read_dir(&folder)
                 .expect("entries")
@@ -634,42 +649,50 @@ mod tests {
             names.sort();
             names
         };
-        let entry_name = entry
-            .file_name()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
 
-        // Every entry used, nothing else there: all kept.
+        // One entry per key, all used: the folder is not listed again, so
+        // a file that came after the cache was opened (another build's)
+        // stays.
         let cache = HandoutCache::open(dir.path(), true);
-        let _ = cache.get_or_make(key("a"), || Err(()));
+        assert!(!cache.strays);
+        cache.get_or_make(key("a"), || Err(())).expect("cached");
+        fs::write(folder.join("later"), b"x").expect("write");
         cache.prune();
-        assert_eq!(names(), vec![entry_name.clone()]);
+        assert_eq!(names(), vec![name_of(&entry), "later".to_string()]);
 
-        // A leftover without a key, and a second sound file for the same
-        // key (named the older way, without length and time).
-        let mut parts = entry_name.split('-');
-        let older = format!(
-            "{}-{}",
-            parts.next().expect("key"),
-            parts.next().expect("checksum")
-        );
-        fs::write(folder.join("leftover"), b"x").expect("write");
-        fs::copy(&entry, folder.join(older)).expect("copy");
+        // A name without a key: a stray, removed.
         let cache = HandoutCache::open(dir.path(), true);
+        assert!(cache.strays);
+        cache.get_or_make(key("a"), || Err(())).expect("cached");
+        cache.prune();
+        assert_eq!(names(), vec![name_of(&entry)]);
+
+        // A second sound file for the key (named the older way, without
+        // length and time): a stray too; only the one used stays.
+        let mut parts = name_of(&entry)
+            .split('-')
+            .map(str::to_string)
+            .collect::<Vec<_>>();
+        parts.truncate(2);
+        fs::copy(&entry, folder.join(parts.join("-"))).expect("copy");
+        let cache = HandoutCache::open(dir.path(), true);
+        assert!(cache.strays);
         let used = cache.get_or_make(key("a"), || Err(())).expect("cached");
         cache.prune();
-        let kept = used.entry.expect("an entry");
-        assert_eq!(
-            names(),
-            vec![
-                kept.file_name()
-                    .expect("name")
-                    .to_string_lossy()
-                    .into_owned()
-            ],
-            "only the entry used is kept"
-        );
+        assert_eq!(names(), vec![name_of(&used.entry.expect("an entry"))]);
+    }
+
+    #[test]
+    fn bytes_hashed_as_written_give_the_hash_of_the_bytes_listed() {
+        let links = BTreeMap::from([(
+            "exercises/cat-cow.md".to_string(),
+            "exercises/cat-cow/".to_string(),
+        )]);
+        let value = ("@/exercises/cat-cow.md", 7_u32, vec!["step"]);
+        let listed = shown(&value, &links, Vec::new());
+        assert!(listed.ends_with(b"exercises/cat-cow.md=exercises/cat-cow/\n"));
+        let streamed = shown(&value, &links, Sha256::new()).finalize();
+        assert_eq!(Sha256::digest(&listed), streamed);
     }
 
     #[test]

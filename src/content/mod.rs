@@ -52,53 +52,6 @@ pub struct Sources {
     pub listing: Vec<Diagnostic>,
 }
 
-/// How many files [`read_at_once`] reads at the same time. Files not read
-/// for a while are no longer in memory, and each read waits for the disk:
-/// with one read per core, the cores would mostly wait; with many under
-/// way, the disk serves them together. (A cold 10,000-exercise site: about
-/// 1 s of waiting with two reads at a time.)
-const READS_AT_ONCE: usize = 16;
-
-/// `read` applied to every file, in order, with up to [`READS_AT_ONCE`]
-/// threads (threads of their own: the parallel pool has one per core).
-pub fn read_at_once<T: Send>(files: &[PathBuf], read: impl Fn(&Path) -> T + Sync) -> Vec<T> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    // Each thread takes a few dozen files at least: starting one costs
-    // about as much as reading a file that is in memory.
-    let threads = files.len().div_ceil(32).clamp(1, READS_AT_ONCE);
-    if threads == 1 {
-        return files.iter().map(|file| read(file)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let take = || {
-        let mut read_here = Vec::new();
-        loop {
-            let at = next.fetch_add(1, Ordering::Relaxed);
-            let Some(file) = files.get(at) else {
-                return read_here;
-            };
-            read_here.push((at, read(file)));
-        }
-    };
-    let mut all: Vec<(usize, T)> = std::thread::scope(|scope| {
-        // (A thread that cannot be started leaves its files to the others.)
-        let started: Vec<_> = (1..threads)
-            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, take).ok())
-            .collect();
-        let mut all = take();
-        for thread in started {
-            all.extend(
-                thread
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-        }
-        all
-    });
-    all.sort_unstable_by_key(|(at, _)| *at);
-    all.into_iter().map(|(_, text)| text).collect()
-}
-
 /// Where each kind of source lives and the file endings read there.
 const EXERCISES: (&str, &[&str]) = ("content/exercises", &["md"]);
 const PROGRAMS: (&str, &[&str]) = ("content/programs", &["yaml", "yml"]);
@@ -113,7 +66,7 @@ impl Sources {
             .map(|(folder, extensions)| list_sources(root, folder, extensions, &mut listing));
         // The three folders' files are read in one go, many at once.
         let counts = [exercises.len(), programs.len()];
-        let files: Vec<PathBuf> = [exercises, programs, pages].concat();
+        let files: Vec<PathBuf> = [exercises, programs, pages].into_iter().flatten().collect();
         let texts = read_at_once(&files, |file| read_text(root, file).map(Arc::from));
         let mut read = files.into_iter().zip(texts);
         let exercises = read.by_ref().take(counts[0]).collect();
@@ -1296,6 +1249,54 @@ fn check_symlink(root: &Path, path: &Path) -> Result<bool, String> {
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// How many files [`read_at_once`] reads at the same time. Files not read
+/// for a while are no longer in memory, and each read waits for the disk:
+/// with one read per core, the cores would mostly wait; with many under
+/// way, the disk serves them together. (A cold 10,000-exercise site: about
+/// 1 s of waiting with two reads at a time.)
+const READS_AT_ONCE: usize = 16;
+
+/// `read` applied to every file, in order, with up to [`READS_AT_ONCE`]
+/// threads (threads of their own: the parallel pool has one per core).
+/// Returns what `read` returned for each file.
+fn read_at_once<T: Send>(files: &[PathBuf], read: impl Fn(&Path) -> T + Sync) -> Vec<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Each thread takes a few dozen files at least: starting one costs
+    // about as much as reading a file that is in memory.
+    let threads = files.len().div_ceil(32).clamp(1, READS_AT_ONCE);
+    if threads == 1 {
+        return files.iter().map(|file| read(file)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut read_here = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = files.get(at) else {
+                return read_here;
+            };
+            read_here.push((at, read(file)));
+        }
+    };
+    let mut all: Vec<(usize, T)> = std::thread::scope(|scope| {
+        // (A thread that cannot be started leaves its files to the others.)
+        let started: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, take).ok())
+            .collect();
+        let mut all = take();
+        for thread in started {
+            all.extend(
+                thread
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        all
+    });
+    all.sort_unstable_by_key(|(at, _)| *at);
+    all.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Reads a source file as UTF-8 text. Problems become diagnostics at the spot.
