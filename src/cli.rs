@@ -44,6 +44,9 @@ pub enum Command {
         /// Include content marked `draft: true`
         #[arg(long)]
         drafts: bool,
+        /// Print nothing but errors
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Build the site in memory and serve it on this computer; rebuild and
     /// reload the browser when a file changes

@@ -105,6 +105,7 @@ fn main() -> ExitCode {
             dir,
             format,
             drafts,
+            quiet,
         } => {
             let format = match format {
                 OutputFormat::Human => Format::Human,
@@ -116,6 +117,8 @@ fn main() -> ExitCode {
                 ..Default::default()
             };
             match movepress::check(&dir, &options) {
+                // Warnings and the summary are not errors.
+                Ok(_) if quiet => ExitCode::SUCCESS,
                 Ok(report) => {
                     print_diagnostics(&report.warnings, format);
                     if format == Format::Human {

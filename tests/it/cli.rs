@@ -157,10 +157,32 @@ fn a_theme_name_cannot_leave_the_site() {
 #[test]
 fn quiet_prints_nothing_but_errors() {
     let site = fixture("minimal");
+    // A stray file is a warning, printed without --quiet.
     std::fs::write(site.path().join("content/exercises/notes.txt"), "to do").unwrap();
-    let result = movepress(site.path(), &["build", "--quiet"]);
-    assert!(result.status.success());
-    assert_eq!(stderr(&result), "");
+    let loud = movepress(site.path(), &["check"]);
+    assert!(stderr(&loud).contains("notes.txt"), "{}", stderr(&loud));
+    for command in ["build", "check"] {
+        let result = movepress(site.path(), &[command, "--quiet"]);
+        assert!(result.status.success(), "{command}: {}", stderr(&result));
+        assert_eq!(stderr(&result), "", "{command}");
+        assert_eq!(stdout(&result), "", "{command}");
+    }
+    // Errors are still printed, with the summary line.
+    let exercise = site.path().join("content/exercises/bird-dog.md");
+    std::fs::write(
+        &exercise,
+        read(&exercise).replace("difficulty: intermediate", "difficulty: hard"),
+    )
+    .unwrap();
+    for command in ["build", "check"] {
+        let result = movepress(site.path(), &[command, "-q"]);
+        let err = stderr(&result);
+        assert_eq!(result.status.code(), Some(1), "{command}: {err}");
+        assert!(
+            err.contains("bird-dog.md") && err.contains("1 error in 1 file"),
+            "{command}: {err}"
+        );
+    }
 }
 
 #[test]
