@@ -230,29 +230,21 @@ impl Session {
             wanted,
         )?;
 
-        // The same pages as last time (most edits): the last build's page
-        // list is shared, its files and search entries copied by reference
-        // (no page or entry copied, only the tables), and what was made
-        // again replaces its part.
+        // The last build's page list, files and search entries are taken
+        // by reference (no page or entry copied, only the tables), and what
+        // was made again replaces its part. When pages came or went, those
+        // no longer there are dropped first.
         let same = last.filter(|last| *last.keys == keys);
-        let (mut pages, mut files) = match same {
+        let (mut pages, mut files) = match last {
             Some(last) => (last.pages.clone(), last.files.clone()),
-            None => {
-                // Pages that are still there keep their file; the others go.
-                let mut pages = BTreeMap::new();
-                let mut files = HashMap::with_capacity_and_hasher(keys.len(), Default::default());
-                if let Some(last) = last {
-                    let keep: HashSet<&PageKey> = keys.iter().collect();
-                    for (key, path) in last.pages.iter().filter(|(key, _)| keep.contains(key)) {
-                        pages.insert(key.clone(), path.clone());
-                        if let Some((path, bytes)) = last.files.get_key_value(path.as_str()) {
-                            files.insert(path.clone(), bytes.clone());
-                        }
-                    }
-                }
-                (Arc::new(pages), files)
-            }
+            None => (Arc::default(), HashMap::default()),
         };
+        if last.is_some() && same.is_none() {
+            let keep: HashSet<&PageKey> = keys.iter().collect();
+            Arc::make_mut(&mut pages).retain(|key, _| keep.contains(key));
+            let kept: HashSet<&str> = pages.values().map(String::as_str).collect();
+            files.retain(|path, _| kept.contains(&**path));
+        }
         let keys = match same {
             Some(last) => last.keys.clone(),
             None => Arc::new(keys),
@@ -271,30 +263,25 @@ impl Session {
         let entry = |e: &crate::model::Exercise| -> Arc<str> {
             crate::render::search::exercise_entry(e).into()
         };
-        let search: HashMap<Arc<str>, Arc<str>> = match (same, &dirty) {
+        let search: HashMap<Arc<str>, Arc<str>> = match (last, &dirty) {
             (Some(last), Some(dirty)) => {
                 let mut search = last.search.clone();
-                for e in site
-                    .exercises
-                    .iter()
-                    .filter(|e| dirty.changed.contains(&e.slug))
-                {
-                    search.insert(e.slug.as_str().into(), entry(e));
+                if same.is_none() {
+                    // (A removed exercise's entry is never shown: dropped so
+                    // that the table does not grow over a long session.)
+                    search.retain(|slug, _| site.exercise_position(slug).is_some());
+                }
+                for e in &site.exercises {
+                    if dirty.changed.contains(&e.slug) || !search.contains_key(e.slug.as_str()) {
+                        search.insert(e.slug.as_str().into(), entry(e));
+                    }
                 }
                 search
             }
             _ => site
                 .exercises
                 .iter()
-                .map(|e| {
-                    let kept = match (last, &dirty) {
-                        (Some(last), Some(dirty)) if !dirty.changed.contains(&e.slug) => {
-                            last.search.get(e.slug.as_str()).cloned()
-                        }
-                        _ => None,
-                    };
-                    (e.slug.as_str().into(), kept.unwrap_or_else(|| entry(e)))
-                })
+                .map(|e| (e.slug.as_str().into(), entry(e)))
                 .collect(),
         };
 

@@ -636,8 +636,8 @@ impl<'a> Cards<'a> {
     }
 
     /// The cards with `html` of the exercises at `positions` that the memo
-    /// kept from the last rebuild, in order (`None` for the others). Lists
-    /// look here first; [`Cards::make`] makes the others.
+    /// kept from the last rebuild, in order (`None` for the others), for the
+    /// pages that list every card; [`Cards::make`] makes the others.
     fn remembered(&self, positions: &[usize], root: &str) -> Vec<Option<Value>> {
         match self.memo_at(root) {
             Some((memo, depth)) => {
@@ -650,16 +650,16 @@ impl<'a> Cards<'a> {
     /// The cards of these exercises (positions in `site.exercises`), in order.
     fn list(&self, exercises: &[usize], root: &str) -> Result<Value, Diagnostic> {
         // Cards not made yet in this rebuild: those the memo kept first.
-        if let Some(made) = depth(root)
-            .and_then(|d| self.made.get(d))
-            .filter(|_| self.memo_at(root).is_some())
+        if let Some((memo, depth)) = self.memo_at(root)
+            && let Some(made) = self.made.get(depth)
         {
             let missing: Vec<usize> = exercises
                 .iter()
                 .copied()
                 .filter(|&i| made[i].get().is_none())
                 .collect();
-            for (i, kept) in missing.iter().zip(self.remembered(&missing, root)) {
+            let kept = memo.made_all(missing.iter().map(|&i| &self.site.exercises[i]), depth);
+            for (i, kept) in missing.iter().zip(kept) {
                 if let Some(card) = kept {
                     // (Another thread may have set it meanwhile: the same card.)
                     let _ = made[*i].set(Ok(card));
