@@ -195,11 +195,9 @@ impl Loaded {
                 rayon::join(
                     || handouts(&site, &theme.handout, cache, sink),
                     || {
-                        meta_files(&site)
-                            .into_iter()
-                            .chain(statics)
-                            .filter_map(|file| sink.put(file).err())
-                            .collect::<Vec<Diagnostic>>()
+                        let mut errors = put_meta_files(&site, sink);
+                        errors.extend(statics.into_iter().filter_map(|file| sink.put(file).err()));
+                        errors
                     },
                 )
             },
@@ -344,6 +342,12 @@ impl output::Sink for Counted<'_> {
         put
     }
 
+    fn put_written(&self, path: String, write: output::Writer<'_>) -> Result<(), Diagnostic> {
+        let put = self.sink.put_written(path, write);
+        self.tick();
+        put
+    }
+
     fn put_cached(
         &self,
         path: String,
@@ -358,17 +362,26 @@ impl output::Sink for Counted<'_> {
     }
 }
 
-/// How many files [`meta_files`] makes.
+/// How many files [`put_meta_files`] makes.
 const META_FILES: usize = 4;
 
-/// The sitemap, robots.txt, the Atom feed and the search index.
-pub fn meta_files(site: &Site) -> [Artifact; META_FILES] {
-    [
+/// Puts the sitemap, robots.txt, the Atom feed and the search index into
+/// `sink`; returns the errors.
+fn put_meta_files(site: &Site, sink: &dyn output::Sink) -> Vec<Diagnostic> {
+    let mut errors: Vec<Diagnostic> = [
         render::meta::sitemap(site),
         render::meta::robots(site),
         render::meta::feed(site),
-        render::search::index(site),
     ]
+    .into_iter()
+    .filter_map(|file| sink.put(file).err())
+    .collect();
+    // The largest file of a big library: written as it is made.
+    let index = sink.put_written("search-index.json".into(), &mut |out| {
+        render::search::write(site, out)
+    });
+    errors.extend(index.err());
+    errors
 }
 
 /// The printable handouts: `handouts/<program>.pdf` for every program and

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,6 +28,15 @@ pub trait Sink: Sync {
         self.put(Artifact::new(path, bytes.to_vec()))
     }
 
+    /// Takes a large file that `write` makes piece by piece: a folder writes
+    /// each piece as it comes, so that the whole file is never in memory.
+    fn put_written(&self, path: String, write: Writer<'_>) -> Result<(), Diagnostic> {
+        let mut bytes = Vec::new();
+        // Writing into memory cannot fail.
+        let _ = write(&mut bytes);
+        self.put(Artifact::new(path, bytes))
+    }
+
     /// Takes a file `path` whose bytes are in `entry`, a sound handout-cache
     /// entry, and in `bytes` if they were read: a folder links the entry
     /// instead of writing the bytes again. Returns false, having taken
@@ -44,6 +54,9 @@ pub trait Sink: Sync {
         }
     }
 }
+
+/// Makes a file piece by piece into the writer it is given.
+pub type Writer<'a> = &'a mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>;
 
 /// The bytes of a cache entry: `bytes` if there are some, else the entry's.
 fn read_entry(entry: &Path, bytes: Option<Vec<u8>>) -> Option<Vec<u8>> {
@@ -137,6 +150,11 @@ impl Sink for Discard {
 
     fn put_cached(&self, path: String, _: &Path, _: Option<Vec<u8>>) -> Result<bool, Diagnostic> {
         self.claims.claim(&path).map(|()| true)
+    }
+
+    /// (A file made piece by piece cannot fail but in writing: not made.)
+    fn put_written(&self, path: String, _: Writer<'_>) -> Result<(), Diagnostic> {
+        self.claims.claim(&path)
     }
 }
 
@@ -321,6 +339,21 @@ impl Sink for Staging {
         Ok(())
     }
 
+    fn put_written(&self, path: String, write: Writer<'_>) -> Result<(), Diagnostic> {
+        self.claims.claim(&path)?;
+        if let Ok(file) = self.prepare(&path) {
+            let written = fs::File::create(&file).and_then(|f| {
+                let mut out = std::io::BufWriter::with_capacity(WRITE_PIECE, f);
+                write(&mut out)?;
+                out.flush()
+            });
+            if let Err(e) = written {
+                self.fail(io_error(&file, "cannot write", &e));
+            }
+        }
+        Ok(())
+    }
+
     fn put_cached(
         &self,
         path: String,
@@ -349,6 +382,9 @@ impl Sink for Staging {
         }
     }
 }
+
+/// How much of a file made piece by piece is gathered before it is written.
+const WRITE_PIECE: usize = 256 * 1024;
 
 impl Staging {
     fn write(&self, file: &Path, bytes: &[u8]) {

@@ -3,6 +3,7 @@
 //! every exercise; titles, summaries and intros of every program.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
@@ -30,14 +31,12 @@ struct ProgramEntry<'a> {
     text: String,
 }
 
-/// The index, as compact JSON.
-pub fn index(site: &Site) -> Artifact {
-    // Each entry is written straight into the index: the index of a large
-    // library runs to tens of megabytes, and copying it again costs more
-    // than making it.
-    let count = site.exercises.len();
-    write_index(site, count, count * 4096, |i, json| {
-        write_exercise_entry(&site.exercises[i], json)
+/// Writes the index, as compact JSON, into `out` entry by entry: the index
+/// of a large library runs to tens of megabytes, and memory never touched
+/// before costs more to hand out than the JSON costs to make.
+pub fn write(site: &Site, out: &mut dyn Write) -> io::Result<()> {
+    write_index(site, out, site.exercises.len(), |i, out| {
+        write_exercise_entry(&site.exercises[i], out)
     })
 }
 
@@ -45,12 +44,13 @@ pub fn index(site: &Site) -> Artifact {
 /// exercises that did not change.
 pub fn exercise_entry(e: &Exercise) -> String {
     let mut json = Vec::new();
-    write_exercise_entry(e, &mut json);
+    // Writing into memory cannot fail.
+    let _ = write_exercise_entry(e, &mut json);
     // serde_json writes UTF-8.
     String::from_utf8(json).unwrap_or_default()
 }
 
-fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
+fn write_exercise_entry(e: &Exercise, out: &mut dyn Write) -> io::Result<()> {
     let entry = ExerciseEntry {
         slug: &e.slug,
         title: &e.title,
@@ -74,26 +74,31 @@ fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
             })
             .collect(),
     };
-    // Writing strings and lists into memory cannot fail.
-    let _ = serde_json::to_writer(out, &entry);
+    serde_json::to_writer(out, &entry).map_err(io::Error::from)
 }
 
 /// The index from the exercises' entries, in the site's order, and the programs.
 pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
-    let size = exercises.iter().map(|e| e.as_ref().len() + 1).sum();
-    write_index(site, exercises.len(), size, |i, json| {
-        json.extend_from_slice(exercises[i].as_ref().as_bytes())
-    })
+    let size = exercises
+        .iter()
+        .map(|e| e.as_ref().len() + 1)
+        .sum::<usize>();
+    let mut json = Vec::with_capacity(size + 1024);
+    // Writing into memory cannot fail.
+    let _ = write_index(site, &mut json, exercises.len(), |i, out| {
+        out.write_all(exercises[i].as_ref().as_bytes())
+    });
+    Artifact::new("search-index.json", json)
 }
 
-/// The index: `count` exercises, the `i`th written by `entry(i, ...)`, then
-/// the site's programs. `size` is about the exercises' length in bytes.
-fn write_index(
+/// The index into `out`: `count` exercises, the `i`th written by
+/// `entry(i, ...)`, then the site's programs.
+fn write_index<W: Write + ?Sized>(
     site: &Site,
+    out: &mut W,
     count: usize,
-    size: usize,
-    mut entry: impl FnMut(usize, &mut Vec<u8>),
-) -> Artifact {
+    mut entry: impl FnMut(usize, &mut W) -> io::Result<()>,
+) -> io::Result<()> {
     let programs: Vec<ProgramEntry> = site
         .programs
         .iter()
@@ -114,16 +119,14 @@ fn write_index(
             }
         })
         .collect();
-    let mut json = Vec::with_capacity(size + 1024);
-    json.extend_from_slice(b"{\"exercises\":[");
+    out.write_all(b"{\"exercises\":[")?;
     for i in 0..count {
         if i > 0 {
-            json.push(b',');
+            out.write_all(b",")?;
         }
-        entry(i, &mut json);
+        entry(i, out)?;
     }
-    json.extend_from_slice(b"],\"programs\":");
-    let _ = serde_json::to_writer(&mut json, &programs);
-    json.push(b'}');
-    Artifact::new("search-index.json", json)
+    out.write_all(b"],\"programs\":")?;
+    serde_json::to_writer(&mut *out, &programs).map_err(io::Error::from)?;
+    out.write_all(b"}")
 }

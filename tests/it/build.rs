@@ -306,6 +306,30 @@ fn two_builds_are_byte_identical() {
     }
 }
 
+/// A build on disk writes some files piece by piece (the search index) and
+/// links handouts from the cache; in memory (what `serve` and the tests
+/// compare against) every file is made whole. The files are the same.
+#[test]
+fn a_build_on_disk_holds_the_files_a_build_in_memory_makes() {
+    let site = example_site();
+    let on_disk = snapshot_tree(&build_ok(site.path()));
+    let (in_memory, _) =
+        movepress::render_site(site.path(), &movepress::BuildOptions::default()).unwrap();
+    assert_eq!(
+        on_disk.keys().collect::<Vec<_>>(),
+        in_memory.iter().map(|a| &a.path).collect::<Vec<_>>()
+    );
+    for file in &in_memory {
+        assert!(
+            file.bytes == on_disk[&file.path],
+            "{} differs between disk and memory",
+            file.path
+        );
+    }
+    let index = &on_disk["search-index.json"];
+    assert!(index.len() > 10_000 && index.ends_with(b"]}"));
+}
+
 /// The rule the README states: names starting with `.`, ending with `~`,
 /// `.swp`, `.swo` or `.tmp`, wrapped in `#...#`, `Thumbs.db` and
 /// `desktop.ini` are never read, in content/, static/ or templates/.
