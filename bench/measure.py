@@ -19,13 +19,18 @@
 * Before every run (outside the timed region): sync, then a 1 s pause, so that the
   write-back of the previous run's output (often the other tool's) does not land inside
   this run. --no-sync turns this off.
-* Warm-up: WARMUP runs of each command first, then a pause of --settle seconds (61): a
+* Warm-up: WARMUP runs of each command first, then a pause of --settle seconds (361): a
   warm-up may delete many files (movepress prunes from its handout cache the PDFs an older
-  binary made), and ext4 without a journal skips inodes freed in the last 60 s (360 s while
-  their inode table block is dirty: fs/ext4/ialloc.c, recently_deleted()) one by one, which
-  made both tools' first timed runs a second or more slower. Then RUNS rounds; each round
-  runs every command once, in an order that alternates between rounds (A B, B A, A B,
-  ...), so that a machine whose load drifts over minutes affects each command alike.
+  binary made), as may the clean-up of a previous measurement (run.sh measures N=1000,
+  deletes its outputs, then measures N=10000). ext4 without a journal skips, one by one,
+  free inodes freed in the last 60 s, or in the last 360 s when their inode table block is
+  dirty (fs/ext4/ialloc.c, recently_deleted()); a build that creates thousands of files
+  dirties those blocks itself, so 360 s is the window that counts. Inside it every new
+  inode costs a walk past the recently freed ones (a profile showed 16% of movepress's CPU
+  there), which made timed runs of both tools slower by an amount that depended on how
+  long ago the deletion was. Then RUNS rounds; each round runs every command once, in an
+  order that alternates between rounds (A B, B A, A B, ...), so that a machine whose load
+  drifts over minutes affects each command alike.
 * After the last run of each command: count *.html files in its {out} (pages built), all
   files, and their total size.
 * Output: one line per command, and with --json one JSON object per command appended to
@@ -95,7 +100,7 @@ def main():
     ap.add_argument("--json", default=None)
     ap.add_argument("--meta", action="append", default=[], help="k=v added to every record")
     ap.add_argument("--no-sync", action="store_true", help="no sync + 1 s pause before each run")
-    ap.add_argument("--settle", type=float, default=61.0, help="seconds to wait after the warm-ups")
+    ap.add_argument("--settle", type=float, default=361.0, help="seconds to wait after the warm-ups")
     argv = sys.argv[1:]
     k = argv.index("--cmd") if "--cmd" in argv else len(argv)
     a = ap.parse_args(argv[:k])  # the commands' own options never reach argparse

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # movepress vs Hugo: clean full builds of the same synthetic clinic corpus. See bench/README.md.
 #
-#   bench/run.sh [-n "1000 10000"] [-r RUNS] [-s SEED] [--plain] [--no-build] [--regen] [--sequential]
+#   bench/run.sh [-n "1000 10000"] [-r RUNS] [-s SEED] [--settle S] [--plain] [--no-build] [--regen] [--sequential]
 #
 #   -n SIZES     exercise counts to test (default "1000 10000"; N/10 programs each)
 #   -r RUNS      timed runs per measurement, after 1 warm-up (default 5); the median is reported
 #   -s SEED      corpus seed (default 42)
+#   --settle S   seconds measure.py waits after the warm-ups (default 361, see bench/README.md)
 #   --plain      movepress corpus without images/related (strictly the data Hugo gets)
 #   --no-build   do not run `cargo build --release` (use target/release/movepress as it is)
 #   --regen      regenerate the corpora even if cached
@@ -29,11 +30,13 @@ PLAIN=""
 BUILD=1
 REGEN=0
 SEQUENTIAL=0
+SETTLE=361
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) SIZES="$2"; shift 2 ;;
     -r) RUNS="$2"; shift 2 ;;
     -s) SEED="$2"; shift 2 ;;
+    --settle) SETTLE="$2"; shift 2 ;;
     --plain) PLAIN="--plain"; shift ;;
     --no-build) BUILD=0; shift ;;
     --regen) REGEN=1; shift ;;
@@ -133,7 +136,7 @@ for N in $SIZES; do
       --meta load_before="$(load)" -- "$MP" build "$C/movepress" -o "{out}/site" --quiet
   else
     note "N=$N: hugo and movepress interleaved, 1 warm-up + $RUNS runs each, load $(load)"
-    python3 "$HERE/measure.py" -r "$RUNS" -w 1 --tmp "$WORK/out" --json "$RESULTS" --meta n="$N" \
+    python3 "$HERE/measure.py" -r "$RUNS" -w 1 --settle "$SETTLE" --tmp "$WORK/out" --json "$RESULTS" --meta n="$N" \
       --cmd "hugo N=$N" "tool=hugo,version=$HUGO_VERSION" -- "$HUGO" --quiet -s "$C/hugo" -d "{out}/site" \
       --cmd "movepress N=$N" "tool=movepress,version=$MP_VERSION" -- "$MP" build "$C/movepress" -o "{out}/site" --quiet
   fi
