@@ -21,30 +21,30 @@ struct RawExercise {
     /// One sentence for listings, search results and handouts (required).
     summary: Option<Spanned<String>>,
     /// Body regions, e.g. `[upper-back, neck]`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::blank_is_empty")]
     regions: Vec<Spanned<String>>,
     /// What it works on, e.g. `[mobility, rotation]`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::blank_is_empty")]
     focus: Vec<Spanned<String>>,
     /// Starting position, e.g. `quadruped`, `seated`.
     position: Option<Spanned<String>>,
     /// What is needed, e.g. `[chair]`; an empty list means none.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::blank_is_empty")]
     equipment: Vec<Spanned<String>>,
     /// `beginner`, `intermediate` or `advanced`.
     difficulty: Option<Spanned<String>>,
     /// The default prescription.
     dosage: Option<RawDosage>,
     /// Stop rules and safety notes, shown prominently.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::blank_is_empty")]
     cautions: Vec<Spanned<String>>,
     /// Pictures: `src` (inside static/), `alt` (required), `caption`.
-    #[serde(default)]
-    images: Vec<Spanned<RawImage>>,
+    #[serde(default, deserialize_with = "yaml::blank_is_empty")]
+    images: Vec<Spanned<Option<RawImage>>>,
     /// A video link (https only).
     video: Option<Spanned<String>>,
     /// Slugs of related exercises.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "yaml::blank_is_empty")]
     related: Vec<Spanned<String>>,
     /// Last reviewed, `YYYY-MM-DD`.
     updated: Option<Spanned<String>>,
@@ -53,7 +53,8 @@ struct RawExercise {
     draft: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// (A picture left blank, `-`, is none: reported as one without its file.)
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawImage {
     /// The picture's path inside static/, e.g. `images/cat-cow.svg` (required).
@@ -179,9 +180,10 @@ pub fn read(
     let mut images = Vec::new();
     let mut image_refs = Vec::new();
     for mut entry in raw.images {
+        let mut raw_image = entry.value.take().unwrap_or_default();
         // A picture without its file is reported here, so that the rest of
         // the file is still read and checked.
-        let Some(src) = entry.value.src.take() else {
+        let Some(src) = raw_image.src.take() else {
             check.error_at(
                 &entry,
                 1,
@@ -190,7 +192,6 @@ pub fn read(
             );
             continue;
         };
-        let raw_image = entry.value;
         let alt = match raw_image.alt {
             Some(alt) if !alt.value.trim().is_empty() => alt.value.trim().to_string(),
             Some(alt) => {

@@ -25,8 +25,9 @@ struct RawProgram {
     frequency: Option<Spanned<String>>,
     /// Markdown shown above the exercises.
     intro: Option<Spanned<String>>,
-    /// The exercises, in order (at least one).
-    exercises: Option<Spanned<Vec<Spanned<RawStep>>>>,
+    /// The exercises, in order (at least one). (A step left blank, `-`, is
+    /// none: reported as a step without its exercise.)
+    exercises: Option<Spanned<Vec<Spanned<Option<RawStep>>>>>,
     /// Last reviewed, `YYYY-MM-DD`.
     updated: Option<Spanned<String>>,
     /// Left out of the build unless `--drafts`.
@@ -34,7 +35,7 @@ struct RawProgram {
     draft: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawStep {
     /// The slug of an exercise in content/exercises (required).
@@ -117,10 +118,11 @@ pub fn read(
         ),
         Some(list) => {
             for mut entry in list.value {
+                let mut step = entry.value.take().unwrap_or_default();
                 // A step without its exercise is reported here, so that the
                 // rest of the file is still read and checked.
-                let overrides = check.dosage(entry.value.dosage.take());
-                let Some(exercise) = entry.value.exercise.take() else {
+                let overrides = check.dosage(step.dosage.take());
+                let Some(exercise) = step.exercise.take() else {
                     check.error_at(
                         &entry,
                         1,
@@ -129,7 +131,6 @@ pub fn read(
                     );
                     continue;
                 };
-                let step = entry.value;
                 if check.slug(&exercise, "exercise slug") {
                     let (line, column) = yaml::position(&exercise, 1);
                     steps.push(ParsedStep {

@@ -9,6 +9,18 @@ use crate::diagnostics::Diagnostic;
 
 pub use serde_saphyr::Spanned;
 
+/// A list key written with nothing after it (`equipment:`) reads as an
+/// empty list, as the README promises. serde-saphyr refuses a blank where
+/// a list is expected (since 2.1), so list fields read through this:
+/// `#[serde(default, deserialize_with = "yaml::blank_is_empty")]`.
+pub fn blank_is_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Ok(<Option<Vec<T>> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// A source split into its YAML front matter and its Markdown body.
 #[derive(Debug, Clone, Copy)]
 pub struct FrontMatter<'a> {
@@ -584,6 +596,11 @@ fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<Strin
         E::UnknownAnchor { .. } => (
             format!("`{written}` refers to no `&` anchor above it"),
             Some("a `*name` repeats a value marked `&name` earlier in the file; write the value out instead".into()),
+        ),
+        // (serde-saphyr says "use Option<String>", which is Rust.)
+        E::NullIntoString { .. } => (
+            "this value is empty".into(),
+            Some("write the text after the `:` or `-`, or remove the line".into()),
         ),
         E::MultipleDocuments { .. } => (
             "a second YAML document starts here".into(),
