@@ -106,7 +106,7 @@ impl<'a> Keys<'a> {
             .par_iter()
             .map(|exercise| {
                 // (Hashed as it is written: no copy of the exercise's bytes.)
-                let mut hash = shown(exercise, &site.links, Sha256::new());
+                let mut hash = shown(exercise, &site.links, Chunked::default()).finish();
                 for image in &exercise.images {
                     hash.update(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
                 }
@@ -174,9 +174,39 @@ impl Take for Vec<u8> {
     }
 }
 
-impl Take for Sha256 {
+/// SHA-256 fed a few kilobytes at a time: a `Hash` writes an exercise as
+/// thousands of pieces of a few bytes, and handing each to the hash on its
+/// own cost more than hashing the bytes.
+#[derive(Default)]
+struct Chunked {
+    hash: Sha256,
+    pending: Vec<u8>,
+}
+
+/// How many bytes [`Chunked`] gathers before it hashes them.
+const CHUNK: usize = 4096;
+
+impl Chunked {
+    fn finish(mut self) -> Sha256 {
+        self.hash.update(&self.pending);
+        self.hash
+    }
+}
+
+impl Take for Chunked {
     fn take(&mut self, bytes: &[u8]) {
-        self.update(bytes);
+        if self.pending.len() + bytes.len() > CHUNK {
+            self.hash.update(&self.pending);
+            self.pending.clear();
+        }
+        if bytes.len() >= CHUNK {
+            self.hash.update(bytes);
+        } else {
+            if self.pending.capacity() == 0 {
+                self.pending.reserve_exact(CHUNK);
+            }
+            self.pending.extend_from_slice(bytes);
+        }
     }
 }
 
@@ -191,7 +221,9 @@ struct Shown<T> {
 impl<T: Take> Hasher for Shown<T> {
     fn write(&mut self, bytes: &[u8]) {
         self.into.take(bytes);
-        let link = memchr::memchr_iter(b'@', bytes).any(|at| bytes.get(at + 1) == Some(&b'/'));
+        // (Most pieces are a number or a single byte: no link in them.)
+        let link = bytes.len() >= 2
+            && memchr::memchr_iter(b'@', bytes).any(|at| bytes.get(at + 1) == Some(&b'/'));
         if link {
             let text = String::from_utf8_lossy(bytes);
             self.targets
@@ -688,10 +720,20 @@ mod tests {
             "exercises/cat-cow.md".to_string(),
             "exercises/cat-cow/".to_string(),
         )]);
-        let value = ("@/exercises/cat-cow.md", 7_u32, vec!["step"]);
+        // Pieces of every size: bytes gathered, a chunk filled, a piece
+        // longer than a chunk.
+        let value = (
+            "@/exercises/cat-cow.md",
+            7_u32,
+            vec!["step"; 2000],
+            "x".repeat(CHUNK + 1),
+        );
         let listed = shown(&value, &links, Vec::new());
+        assert!(listed.len() > 3 * CHUNK);
         assert!(listed.ends_with(b"exercises/cat-cow.md=exercises/cat-cow/\n"));
-        let streamed = shown(&value, &links, Sha256::new()).finalize();
+        let streamed = shown(&value, &links, Chunked::default())
+            .finish()
+            .finalize();
         assert_eq!(Sha256::digest(&listed), streamed);
     }
 
