@@ -22,8 +22,8 @@
 * Warm-up: WARMUP runs of each command first, then a pause of --settle seconds (361): a
   warm-up may delete many files (movepress prunes from its handout cache the PDFs an older
   binary made), as may the clean-up of a previous measurement (run.sh measures N=1000,
-  deletes its outputs, then measures N=10000). ext4 without a journal skips, one by one,
-  free inodes freed in the last 60 s, or in the last 360 s when their inode table block is
+  deletes its outputs, then measures N=10000). ext4 without a journal passes over, one by
+  one, inodes freed in the last 60 s, or in the last 360 s when their inode table block is
   dirty (fs/ext4/ialloc.c, recently_deleted()); a build that creates thousands of files
   dirties those blocks itself, so 360 s is the window that counts. Inside it every new
   inode costs a walk past the recently freed ones (a profile showed 16% of movepress's CPU

@@ -6,7 +6,8 @@
 #   -n SIZES     exercise counts to test (default "1000 10000"; N/10 programs each)
 #   -r RUNS      timed runs per measurement, after 1 warm-up (default 5); the median is reported
 #   -s SEED      corpus seed (default 42)
-#   --settle S   seconds measure.py waits after the warm-ups (default 361, see bench/README.md)
+#   --settle S   seconds measure.py waits after the warm-ups (default 361, see bench/README.md;
+#                not with --sequential, whose bench.py has no pause)
 #   --plain      movepress corpus without images/related (strictly the data Hugo gets)
 #   --no-build   do not run `cargo build --release` (use target/release/movepress as it is)
 #   --regen      regenerate the corpora even if cached

@@ -30,6 +30,8 @@ pub trait Sink: Sync {
 
     /// Takes a large file that `write` makes piece by piece: a folder writes
     /// each piece as it comes, so that the whole file is never in memory.
+    /// `write` may fail only in writing: `check` ([`Discard`]) does not call
+    /// it, so a problem in the content must be found before.
     fn put_written(&self, path: String, write: Writer<'_>) -> Result<(), Diagnostic> {
         let mut bytes = Vec::new();
         // Writing into memory cannot fail.

@@ -599,8 +599,8 @@ fn describe(error: &serde_saphyr::Error, written: &str) -> (String, Option<Strin
         ),
         // (serde-saphyr says "use Option<String>", which is Rust.)
         E::NullIntoString { .. } => (
-            "this value is empty".into(),
-            Some("write the text after the `:` or `-`, or remove the line".into()),
+            "this list item is empty".into(),
+            Some("write the item after the `-`, or remove the line".into()),
         ),
         E::MultipleDocuments { .. } => (
             "a second YAML document starts here".into(),

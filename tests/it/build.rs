@@ -178,25 +178,47 @@ fn taxonomy_and_term_pages_list_the_right_exercises() {
 
 #[test]
 fn a_list_key_left_blank_is_an_empty_list() {
-    // README: "an empty list (or none)". serde-saphyr 2.1 reads a blank
-    // value as no list at all and refuses it; the pinned 2.0 does not.
+    // README: "an empty list (or none)". serde-saphyr (since 2.1) refuses a
+    // blank where a list belongs: each list key must read through
+    // `yaml::blank_is_empty`.
+    const LISTS: [&str; 6] = [
+        "regions",
+        "focus",
+        "equipment",
+        "cautions",
+        "images",
+        "related",
+    ];
     let site = example_site();
     let file = site.path().join("content/exercises/cat-cow.md");
-    // `equipment: [mat]` and `related: [...]` become `equipment:` and `related:`.
-    let blanked: String = read(&file)
-        .lines()
-        .map(|line| match line.split_once(':') {
-            Some((key @ ("equipment" | "related"), _)) => format!("{key}:\n"),
-            _ => format!("{line}\n"),
-        })
-        .collect();
-    assert!(blanked.contains("\nequipment:\n") && blanked.contains("\nrelated:\n"));
+    // Each list, on one line (`[mat]`) or on the lines below (`- ...`),
+    // becomes its key alone.
+    let mut blanked = String::new();
+    let mut in_list = false;
+    for line in read(&file).lines() {
+        if in_list && line.starts_with("  ") {
+            continue;
+        }
+        in_list = false;
+        match line.split_once(':') {
+            Some((key, _)) if LISTS.contains(&key) => {
+                blanked.push_str(&format!("{key}:\n"));
+                in_list = true;
+            }
+            _ => blanked.push_str(&format!("{line}\n")),
+        }
+    }
+    for key in LISTS {
+        assert!(blanked.contains(&format!("\n{key}:\n")), "{key} blanked");
+    }
+    assert!(!blanked.contains("images/cat-cow.svg"));
     std::fs::write(&file, blanked).expect("write");
     let out = build_ok(site.path());
     let none = visible_text(main_of(&read(&out.join("equipment/none/index.html"))));
     assert!(none.contains("Cat-Cow"), "{none}");
     let page = visible_text(main_of(&read(&out.join("exercises/cat-cow/index.html"))));
     assert!(page.contains("No equipment"), "{page}");
+    assert!(!page.contains("Stop and take care"), "no cautions: {page}");
 }
 
 #[test]

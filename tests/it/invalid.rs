@@ -113,7 +113,7 @@ invalid! {
     errors_on_a_picture_without_src: "missing-image-src" at "content/exercises/cat-cow.md:16:5" says "this picture has no `src:`";
     errors_on_a_program_step_without_exercise: "missing-step-exercise" at "content/programs/daily.yaml:8:5" says "this step has no `exercise:`";
     errors_on_a_picture_left_blank: "blank-image" at "content/exercises/cat-cow.md:16:4" says "this picture has no `src:`";
-    errors_on_a_list_item_left_blank: "blank-list-item" at "content/exercises/cat-cow.md:15:4" says "this value is empty";
+    errors_on_a_list_item_left_blank: "blank-list-item" at "content/exercises/cat-cow.md:15:4" says "this list item is empty";
     errors_on_a_program_step_left_blank: "blank-step" at "content/programs/daily.yaml:8:4" says "this step has no `exercise:`";
     errors_in_content_and_templates_in_one_run: "content-and-template-errors" at "templates/exercise.html:3:" says "template error";
     errors_on_windows_device_name_as_slug: "device-name-slug" at "content/exercises/cat-cow.md:3:7" says "`con` cannot be used as a slug: Windows keeps this name for a device";
