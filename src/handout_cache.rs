@@ -106,7 +106,7 @@ impl<'a> Keys<'a> {
             .par_iter()
             .map(|exercise| {
                 // (Hashed as it is written: no copy of the exercise's bytes.)
-                let mut hash = shown(exercise, &site.links, Chunked::default()).finish();
+                let mut hash = hash_of(shown(exercise, &site.links, chunked()));
                 for image in &exercise.images {
                     hash.update(pictures.get(image.src.as_str()).map_or(&[][..], |p| p));
                 }
@@ -147,7 +147,7 @@ impl<'a> Keys<'a> {
 /// (`@/exercises/cat-cow.md`) written anywhere in its texts lead to, one
 /// line each: moving a linked exercise makes the handout again. The bytes
 /// go to `into` as they come.
-fn shown<T: Take>(value: &impl Hash, links: &BTreeMap<String, String>, into: T) -> T {
+fn shown<W: Write>(value: &impl Hash, links: &BTreeMap<String, String>, into: W) -> W {
     let mut shown = Shown {
         into,
         targets: Vec::new(),
@@ -155,72 +155,56 @@ fn shown<T: Take>(value: &impl Hash, links: &BTreeMap<String, String>, into: T) 
     value.hash(&mut shown);
     let Shown { mut into, targets } = shown;
     for target in targets {
-        into.take(target.as_bytes());
-        into.take(b"=");
-        into.take(links.get(&target).map_or("", String::as_str).as_bytes());
-        into.take(b"\n");
+        let link = links.get(&target).map_or("", String::as_str);
+        // (Into memory or a hash: cannot fail.)
+        let _ = writeln!(into, "{target}={link}");
     }
     into
 }
 
-/// Where [`shown`] puts the bytes: a hash, or a list to hash later.
-trait Take {
-    fn take(&mut self, bytes: &[u8]);
-}
+/// SHA-256 as a writer. A `Hash` writes an exercise as thousands of pieces
+/// of a few bytes, and handing each to the hash on its own costs more than
+/// hashing the bytes: [`chunked`] gathers them a few kilobytes at a time.
+struct HashWriter(Sha256);
 
-impl Take for Vec<u8> {
-    fn take(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
+impl Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
-/// SHA-256 fed a few kilobytes at a time: a `Hash` writes an exercise as
-/// thousands of pieces of a few bytes, and handing each to the hash on its
-/// own cost more than hashing the bytes.
-#[derive(Default)]
-struct Chunked {
-    hash: Sha256,
-    pending: Vec<u8>,
-}
-
-/// How many bytes [`Chunked`] gathers before it hashes them.
+/// How many bytes [`chunked`] gathers before it hashes them.
 const CHUNK: usize = 4096;
 
-impl Chunked {
-    fn finish(mut self) -> Sha256 {
-        self.hash.update(&self.pending);
-        self.hash
-    }
+/// A new SHA-256, fed [`CHUNK`] bytes at a time.
+fn chunked() -> std::io::BufWriter<HashWriter> {
+    std::io::BufWriter::with_capacity(CHUNK, HashWriter(Sha256::new()))
 }
 
-impl Take for Chunked {
-    fn take(&mut self, bytes: &[u8]) {
-        if self.pending.len() + bytes.len() > CHUNK {
-            self.hash.update(&self.pending);
-            self.pending.clear();
-        }
-        if bytes.len() >= CHUNK {
-            self.hash.update(bytes);
-        } else {
-            if self.pending.capacity() == 0 {
-                self.pending.reserve_exact(CHUNK);
-            }
-            self.pending.extend_from_slice(bytes);
-        }
-    }
+/// The hash of what was written into a [`chunked`] writer.
+fn hash_of(mut written: std::io::BufWriter<HashWriter>) -> Sha256 {
+    // (Hashing cannot fail.)
+    let _ = written.flush();
+    written.into_parts().0.0
 }
 
 /// A `Hasher` that hands on what it is given, and notes the internal link
 /// targets in each text it is given: wherever Markdown may hold a link or
 /// a picture. It may find more than the links a handout shows, never fewer.
-struct Shown<T> {
-    into: T,
+struct Shown<W> {
+    into: W,
     targets: Vec<String>,
 }
 
-impl<T: Take> Hasher for Shown<T> {
+impl<W: Write> Hasher for Shown<W> {
     fn write(&mut self, bytes: &[u8]) {
-        self.into.take(bytes);
+        // (Into memory or a hash: cannot fail.)
+        let _ = self.into.write_all(bytes);
         // (Most pieces are a number or a single byte: no link in them.)
         let link = bytes.len() >= 2
             && memchr::memchr_iter(b'@', bytes).any(|at| bytes.get(at + 1) == Some(&b'/'));
@@ -731,9 +715,7 @@ mod tests {
         let listed = shown(&value, &links, Vec::new());
         assert!(listed.len() > 3 * CHUNK);
         assert!(listed.ends_with(b"exercises/cat-cow.md=exercises/cat-cow/\n"));
-        let streamed = shown(&value, &links, Chunked::default())
-            .finish()
-            .finalize();
+        let streamed = hash_of(shown(&value, &links, chunked())).finalize();
         assert_eq!(Sha256::digest(&listed), streamed);
     }
 

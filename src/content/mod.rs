@@ -62,16 +62,12 @@ impl Sources {
     pub fn read(root: &Path) -> Sources {
         let mut listing = Vec::new();
         let config = read_text(root, Path::new(crate::config::FILE)).map(Arc::from);
-        let [exercises, programs, pages] = [EXERCISES, PROGRAMS, PAGES]
-            .map(|(folder, extensions)| list_sources(root, folder, extensions, &mut listing));
-        // The three folders' files are read in one go, many at once.
-        let counts = [exercises.len(), programs.len()];
-        let files: Vec<PathBuf> = [exercises, programs, pages].into_iter().flatten().collect();
-        let texts = read_at_once(&files, |file| read_text(root, file).map(Arc::from));
-        let mut read = files.into_iter().zip(texts);
-        let exercises = read.by_ref().take(counts[0]).collect();
-        let programs = read.by_ref().take(counts[1]).collect();
-        let pages = read.collect();
+        let [exercises, programs, pages] =
+            [EXERCISES, PROGRAMS, PAGES].map(|(folder, extensions)| {
+                let files = list_sources(root, folder, extensions, &mut listing);
+                let texts = read_at_once(&files, |file| read_text(root, file).map(Arc::from));
+                files.into_iter().zip(texts).collect()
+            });
         let static_files = list_static(root, &mut listing);
         Sources {
             config,
