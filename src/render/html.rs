@@ -558,7 +558,35 @@ struct Cards<'a> {
     plain: Vec<OnceLock<Value>>,
     /// With `html`: by page depth, then by position in `site.exercises`.
     made: Vec<Vec<OnceLock<MadeCard>>>,
+    /// When the partial prints `root` only as it is: each card's `html`
+    /// made once with [`ANY_ROOT`] for its root and cut where it stands,
+    /// by position in `site.exercises` (`None` for a card whose values
+    /// could spell it).
+    any_root: Option<Vec<OnceLock<AnyRootCard>>>,
     memo: Option<&'a CardMemo>,
+}
+
+/// The root a card's `html` is made with once, to be replaced by each
+/// page's own: content cannot hold a NUL (files with one are refused, and a
+/// value that has one makes its card the slow way).
+const ANY_ROOT: &str = "\0movepress-root\0";
+
+/// A card's `html` in the pieces between the places its root goes, or
+/// `None` where it cannot be made that way, or why the partial failed.
+type AnyRootCard = Result<Option<Vec<String>>, Box<Diagnostic>>;
+
+/// Whether a template value holds a NUL anywhere (keys included).
+fn holds_nul(value: &Value) -> bool {
+    if let Some(text) = value.as_str() {
+        text.contains('\0')
+    } else if let Some(items) = value.as_array() {
+        items.iter().any(holds_nul)
+    } else if let Some(map) = value.as_map() {
+        map.iter()
+            .any(|(key, value)| key.as_str().is_some_and(|k| k.contains('\0')) || holds_nul(value))
+    } else {
+        false
+    }
 }
 
 impl<'a> Cards<'a> {
@@ -571,7 +599,12 @@ impl<'a> Cards<'a> {
         memo: Option<&'a CardMemo>,
     ) -> Self {
         let n = site.exercises.len();
+        let any_root = (theme.prints_root_verbatim(CARD_PARTIAL)
+            && !holds_nul(&site_value)
+            && !holds_nul(&assets))
+        .then(|| (0..n).map(|_| OnceLock::new()).collect());
         Cards {
+            any_root,
             site,
             theme,
             counts,
@@ -610,12 +643,10 @@ impl<'a> Cards<'a> {
             return Ok(self.plain(i).clone());
         }
         let card = self.plain(i);
-        let mut ctx = Context::new();
-        ctx.insert_value("site", self.site_value.clone());
-        ctx.insert_value("assets", self.assets.clone());
-        ctx.insert("root", root);
-        ctx.insert_value("card", card.clone());
-        let html = self.theme.render(CARD_PARTIAL, &ctx)?;
+        let html = match self.with_any_root(i, root)? {
+            Some(pieces) => pieces.join(root),
+            None => self.render_card(card, root)?,
+        };
         let mut map = card.as_map().cloned().unwrap_or_default();
         map.insert("html".into(), Value::safe_string(&html));
         let made = Value::from(map);
@@ -624,6 +655,38 @@ impl<'a> Cards<'a> {
             memo.keep(exercise, depth, &made, self.site.exercises.len());
         }
         Ok(made)
+    }
+
+    /// The card partial's HTML for the exercise at position `i`.
+    fn render_card(&self, card: &Value, root: &str) -> Result<String, Diagnostic> {
+        let mut ctx = Context::new();
+        ctx.insert_value("site", self.site_value.clone());
+        ctx.insert_value("assets", self.assets.clone());
+        ctx.insert("root", root);
+        ctx.insert_value("card", card.clone());
+        self.theme.render(CARD_PARTIAL, &ctx)
+    }
+
+    /// The card of the exercise at position `i` made with [`ANY_ROOT`],
+    /// once for all pages at a relative `root`; `None` where it cannot be
+    /// used (the partial may do more with `root` than print it, a value of
+    /// the card holds a NUL, or `root` is absolute).
+    fn with_any_root(&self, i: usize, root: &str) -> Result<Option<&Vec<String>>, Diagnostic> {
+        let Some(any_root) = self.any_root.as_ref().filter(|_| depth(root).is_some()) else {
+            return Ok(None);
+        };
+        any_root[i]
+            .get_or_init(|| {
+                let card = self.plain(i);
+                if holds_nul(card) {
+                    return Ok(None);
+                }
+                let html = self.render_card(card, ANY_ROOT).map_err(Box::new)?;
+                Ok(Some(html.split(ANY_ROOT).map(str::to_string).collect()))
+            })
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(|e| (**e).clone())
     }
 
     /// The memo, and the depth at which it keeps the cards of a page `root`

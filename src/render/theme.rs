@@ -332,6 +332,27 @@ impl Theme {
         })
     }
 
+    /// Whether `template` prints the page's `root` only as it is, in
+    /// `{{ root }}` tags, and shows nothing else that could depend on it:
+    /// it includes no other template, reads no whole context, and the theme
+    /// has no components (which see their caller's values). Then what it
+    /// makes for one root is what it makes for another with the one root
+    /// put in place of the other. Conservative: a template this cannot
+    /// read that way is said to depend on `root`.
+    pub fn prints_root_verbatim(&self, template: &str) -> bool {
+        let Some(source) = self.sources.get(template) else {
+            return false;
+        };
+        if self.sources.values().any(|s| defines_component(s))
+            || used_templates(source).is_none_or(|used| !used.is_empty())
+        {
+            return false;
+        }
+        let rest = without_root_tags(source);
+        // (A NUL or an escape could spell the stand-in root.)
+        !(rest.contains(['\0', '\\']) || rest.contains("__tera") || mentions_word(&rest, "root"))
+    }
+
     /// Whether the theme or the site has a template of this name.
     pub fn has(&self, template: &str) -> bool {
         self.origins.contains_key(template)
@@ -554,6 +575,41 @@ fn template_hashes(sources: &BTreeMap<String, String>) -> BTreeMap<String, u64> 
         .collect()
 }
 
+/// `source` with every `{{ root }}` tag taken out (any spacing, with or
+/// without `-` or `+` to trim the text around it).
+fn without_root_tags(source: &str) -> String {
+    let mut rest = source;
+    let mut kept = String::with_capacity(source.len());
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            break;
+        };
+        let inner = after[..end]
+            .trim_start_matches(['-', '+'])
+            .trim_end_matches(['-', '+'])
+            .trim();
+        kept.push_str(&rest[..start]);
+        if inner != "root" {
+            kept.push_str(&rest[start..start + 2 + end + 2]);
+        }
+        rest = &after[end + 2..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// Whether `word` appears in `text` not as part of a longer name (letters,
+/// digits or `_` on either side).
+fn mentions_word(text: &str, word: &str) -> bool {
+    let name = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back().is_some_and(name);
+        let after = text[at + word.len()..].chars().next().is_some_and(name);
+        !before && !after
+    })
+}
+
 /// The tags of a template: the text between each `{%` and `%}`; `None` if
 /// one holds `{%` or `{#` (a comment or raw text mixed into a tag), which
 /// this does not try to read.
@@ -684,6 +740,49 @@ mod tests {
         let note = hashes("components.html");
         assert_ne!(first["page.html"], note["page.html"]);
         assert_ne!(first["term.html"], note["term.html"]);
+    }
+
+    #[test]
+    fn a_template_that_only_prints_root_is_told_from_one_that_uses_it() {
+        let verbatim = |card: &str, other: &str| {
+            let sources: BTreeMap<String, String> = [("card.html", card), ("other.html", other)]
+                .into_iter()
+                .map(|(name, text)| (name.to_string(), text.to_string()))
+                .collect();
+            let theme = super::Theme {
+                tera: tera::Tera::new(),
+                origins: BTreeMap::new(),
+                sources,
+                static_files: Vec::new(),
+                handout: super::HandoutLook::default(),
+            };
+            theme.prints_root_verbatim("card.html")
+        };
+        let clinic = include_str!("../../themes/clinic/templates/partials/exercise-card.html");
+        assert!(verbatim(clinic, ""));
+        assert!(verbatim(
+            "<a href=\"{{root}}x\">{{- root -}}{{+ root }}</a>{{ card.rooted }}",
+            ""
+        ));
+        // Anything else done with `root`, or that could see it.
+        for card in [
+            "{% if root %}deep{% endif %}",
+            "{{ root | upper }}",
+            "{{ root ~ 'x' }}",
+            "{% set r = root %}{{ r }}",
+            "{{ root }}{{ card.root }}",
+            "{{ root }}{% include \"other.html\" %}",
+            "{{ __tera_context }}",
+            "{{ root }}\0",
+            "{{ root }}{{ \"\\u{0}\" }}",
+        ] {
+            assert!(!verbatim(card, ""), "{card}");
+        }
+        // A component anywhere sees its caller's values.
+        assert!(!verbatim(
+            clinic,
+            "{% component Note() %}n{% endcomponent %}"
+        ));
     }
 
     /// Themes iterate maps (an exercise's terms): the order must be the

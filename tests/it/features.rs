@@ -319,3 +319,72 @@ fn theme_yaml_errors_point_into_the_file() {
         "{err}"
     );
 }
+
+/// The library, a term page and an exercise's related exercises show the
+/// same card partial from different depths: each card's links lead from
+/// its own page, and a partial that does more with `root` than print it
+/// gets each page's own.
+#[test]
+fn cards_are_made_for_the_page_that_shows_them() {
+    let site = example_site();
+    let out = build_ok(site.path());
+    let card_link = |page: &str| {
+        let html = read(&out.join(page));
+        let card = html
+            .split("<li class=\"card exercise-card\" data-slug=\"cat-cow\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{page} shows the cat-cow card"));
+        card.split("<a href=\"")
+            .nth(1)
+            .and_then(|a| a.split('"').next())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        card_link("exercises/index.html").as_deref(),
+        Some("../exercises/cat-cow/")
+    );
+    assert_eq!(
+        card_link("position/quadruped/index.html").as_deref(),
+        Some("../../exercises/cat-cow/")
+    );
+    assert_eq!(
+        card_link("exercises/bear-rolls/index.html").as_deref(),
+        Some("../../exercises/cat-cow/")
+    );
+
+    // A partial that tells the pages apart by their root.
+    std::fs::create_dir_all(site.path().join("templates/partials")).expect("mkdir");
+    std::fs::write(
+        site.path().join("templates/partials/exercise-card.html"),
+        "<li class=\"card exercise-card\" data-slug=\"{{ card.slug }}\">\
+         {% if root == \"../\" %}<em>in the library</em>{% else %}<em>{{ root | length }} deep</em>{% endif %}\
+         <a href=\"{{ root }}{{ card.url }}\">{{ card.title }}</a></li>",
+    )
+    .expect("write the partial");
+    let out = build_ok(site.path());
+    let card = |page: &str| {
+        let html = read(&out.join(page));
+        let start = html
+            .find("data-slug=\"cat-cow\">")
+            .expect("the cat-cow card");
+        html[start..]
+            .split("</li>")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        card("exercises/index.html"),
+        "data-slug=\"cat-cow\"><em>in the library</em><a href=\"../exercises/cat-cow/\">Cat-Cow</a>"
+    );
+    for page in [
+        "position/quadruped/index.html",
+        "exercises/bear-rolls/index.html",
+    ] {
+        assert_eq!(
+            card(page),
+            "data-slug=\"cat-cow\"><em>6 deep</em><a href=\"../../exercises/cat-cow/\">Cat-Cow</a>",
+            "{page}"
+        );
+    }
+}
