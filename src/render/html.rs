@@ -558,22 +558,23 @@ struct Cards<'a> {
     plain: Vec<OnceLock<Value>>,
     /// With `html`: by page depth, then by position in `site.exercises`.
     made: Vec<Vec<OnceLock<MadeCard>>>,
-    /// When the partial prints `root` only as it is: each card's `html`
-    /// made once with [`ANY_ROOT`] for its root and cut where it stands,
-    /// by position in `site.exercises` (`None` for a card whose values
-    /// could spell it).
-    any_root: Option<Vec<OnceLock<AnyRootCard>>>,
+    /// Each card's `html` made once with [`ANY_ROOT`] for its root and cut
+    /// where that stands, by position in `site.exercises`; the card is
+    /// `None` when one of its values holds a NUL. The whole is `None` when
+    /// the partial may do more with `root` than print it.
+    pieces: Option<Vec<OnceLock<Pieces>>>,
     memo: Option<&'a CardMemo>,
 }
 
 /// The root a card's `html` is made with once, to be replaced by each
-/// page's own: content cannot hold a NUL (files with one are refused, and a
-/// value that has one makes its card the slow way).
-const ANY_ROOT: &str = "\0movepress-root\0";
+/// page's own. It holds a NUL, which no template text can (checked), and
+/// which a value can hold only from a YAML escape (`"\0"`): a card, site or
+/// assets value that holds one is made the slow way.
+pub(crate) const ANY_ROOT: &str = "\0movepress-root\0";
 
 /// A card's `html` in the pieces between the places its root goes, or
 /// `None` where it cannot be made that way, or why the partial failed.
-type AnyRootCard = Result<Option<Vec<String>>, Box<Diagnostic>>;
+type Pieces = Result<Option<Vec<String>>, Box<Diagnostic>>;
 
 /// Whether a template value holds a NUL anywhere (keys included).
 fn holds_nul(value: &Value) -> bool {
@@ -599,12 +600,11 @@ impl<'a> Cards<'a> {
         memo: Option<&'a CardMemo>,
     ) -> Self {
         let n = site.exercises.len();
-        let any_root = (theme.prints_root_verbatim(CARD_PARTIAL)
+        let pieces = (theme.prints_root_verbatim(CARD_PARTIAL)
             && !holds_nul(&site_value)
             && !holds_nul(&assets))
         .then(|| (0..n).map(|_| OnceLock::new()).collect());
         Cards {
-            any_root,
             site,
             theme,
             counts,
@@ -614,6 +614,7 @@ impl<'a> Cards<'a> {
             made: (0..SHARED_DEPTHS)
                 .map(|_| (0..n).map(|_| OnceLock::new()).collect())
                 .collect(),
+            pieces,
             memo,
         }
     }
@@ -643,7 +644,7 @@ impl<'a> Cards<'a> {
             return Ok(self.plain(i).clone());
         }
         let card = self.plain(i);
-        let html = match self.with_any_root(i, root)? {
+        let html = match self.pieces(i, root)? {
             Some(pieces) => pieces.join(root),
             None => self.render_card(card, root)?,
         };
@@ -657,7 +658,8 @@ impl<'a> Cards<'a> {
         Ok(made)
     }
 
-    /// The card partial's HTML for the exercise at position `i`.
+    /// The card partial's HTML for `card` on a page `root` away from the
+    /// site root.
     fn render_card(&self, card: &Value, root: &str) -> Result<String, Diagnostic> {
         let mut ctx = Context::new();
         ctx.insert_value("site", self.site_value.clone());
@@ -667,15 +669,16 @@ impl<'a> Cards<'a> {
         self.theme.render(CARD_PARTIAL, &ctx)
     }
 
-    /// The card of the exercise at position `i` made with [`ANY_ROOT`],
-    /// once for all pages at a relative `root`; `None` where it cannot be
-    /// used (the partial may do more with `root` than print it, a value of
-    /// the card holds a NUL, or `root` is absolute).
-    fn with_any_root(&self, i: usize, root: &str) -> Result<Option<&Vec<String>>, Diagnostic> {
-        let Some(any_root) = self.any_root.as_ref().filter(|_| depth(root).is_some()) else {
+    /// The card `html` of the exercise at position `i`, made once with
+    /// [`ANY_ROOT`] for all pages at a relative `root` and cut where that
+    /// stands; `None` where it cannot be used (the partial may do more with
+    /// `root` than print it, a value of the card holds a NUL, or `root` is
+    /// absolute).
+    fn pieces(&self, i: usize, root: &str) -> Result<Option<&[String]>, Diagnostic> {
+        let Some(pieces) = self.pieces.as_ref().filter(|_| depth(root).is_some()) else {
             return Ok(None);
         };
-        any_root[i]
+        pieces[i]
             .get_or_init(|| {
                 let card = self.plain(i);
                 if holds_nul(card) {
@@ -685,7 +688,7 @@ impl<'a> Cards<'a> {
                 Ok(Some(html.split(ANY_ROOT).map(str::to_string).collect()))
             })
             .as_ref()
-            .map(Option::as_ref)
+            .map(|pieces| pieces.as_deref())
             .map_err(|e| (**e).clone())
     }
 

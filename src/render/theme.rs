@@ -334,7 +334,9 @@ impl Theme {
 
     /// Whether `template` prints the page's `root` only as it is, in
     /// `{{ root }}` tags, and shows nothing else that could depend on it:
-    /// it includes no other template, reads no whole context, and the theme
+    /// its only tags are `if`, `for`, `raw` and `set x = ...` (no
+    /// `{% filter %}` or `{% set x %}...{% endset %}`, which rework what
+    /// was printed; no include), it reads no whole context, and the theme
     /// has no components (which see their caller's values). Then what it
     /// makes for one root is what it makes for another with the one root
     /// put in place of the other. Conservative: a template this cannot
@@ -343,9 +345,7 @@ impl Theme {
         let Some(source) = self.sources.get(template) else {
             return false;
         };
-        if self.sources.values().any(|s| defines_component(s))
-            || used_templates(source).is_none_or(|used| !used.is_empty())
-        {
+        if self.sources.values().any(|s| defines_component(s)) || !only_plain_tags(source) {
             return false;
         }
         let rest = without_root_tags(source);
@@ -575,6 +575,28 @@ fn template_hashes(sources: &BTreeMap<String, String>) -> BTreeMap<String, u64> 
         .collect()
 }
 
+/// Whether every tag of `source` only chooses or repeats what is printed
+/// (`if`, `for`, `raw` and their ends, `break`, `continue`) or names a
+/// value (`set x = ...`): none takes what its body printed and prints
+/// something else, and none brings in another template.
+fn only_plain_tags(source: &str) -> bool {
+    tags(source).is_some_and(|tags| {
+        tags.iter().all(|tag| match keyword(tag) {
+            "if" | "elif" | "else" | "endif" | "for" | "endfor" | "raw" | "endraw" | "break"
+            | "continue" => true,
+            keyword @ ("set" | "set_global") => {
+                // `set x = ...`, not `set x` or `set x | f` over a body.
+                let rest = tag[keyword.len()..].trim_start();
+                let name = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                rest[name..].trim_start().starts_with('=')
+            }
+            _ => false,
+        })
+    })
+}
+
 /// `source` with every `{{ root }}` tag taken out (any spacing, with or
 /// without `-` or `+` to trim the text around it).
 fn without_root_tags(source: &str) -> String {
@@ -775,14 +797,94 @@ mod tests {
             "{{ __tera_context }}",
             "{{ root }}\0",
             "{{ root }}{{ \"\\u{0}\" }}",
+            "{% filter upper %}{{ root }}{% endfilter %}",
+            "{% set r %}{{ root }}{% endset %}{{ r | length }}",
+            "{% set r | upper %}{{ root }}{% endset %}{{ r }}",
+            "{% block b %}{{ root }}{% endblock b %}",
         ] {
             assert!(!verbatim(card, ""), "{card}");
         }
+        assert!(verbatim(
+            "{% set n = card.title | upper %}{% set_global m=1 %}{{ n }}{{ root }}",
+            ""
+        ));
         // A component anywhere sees its caller's values.
         assert!(!verbatim(
             clinic,
             "{% component Note() %}n{% endcomponent %}"
         ));
+    }
+
+    /// A partial the check lets through makes, with the stand-in root cut
+    /// out and each root put in, what it makes with that root; the ones
+    /// it refuses for reworking their output would not.
+    #[test]
+    fn a_card_made_once_for_every_root_is_what_each_root_makes() {
+        use crate::render::html::ANY_ROOT;
+        let card = serde_json::json!({
+            "slug": "cat-cow", "title": "Cat & Cow", "summary": "Round, then arch.",
+            "url": "exercises/cat-cow/", "dosage": "10 reps", "difficulty": "Beginner",
+            "position": "Kneeling", "equipment": ["Mat"], "cautions": [],
+            "image": {"url": "static/images/cat-cow.svg", "alt": "", "caption": null, "width": 40, "height": 30},
+            "terms": {"regions": ["upper-back"], "position": ["kneeling"]},
+        });
+        let theme = |source: &str| {
+            let mut tera = tera::Tera::new();
+            tera.add_raw_template("card.html", source)
+                .expect("a template");
+            super::Theme {
+                tera,
+                origins: BTreeMap::new(),
+                sources: [("card.html".to_string(), source.to_string())].into(),
+                static_files: Vec::new(),
+                handout: super::HandoutLook::default(),
+            }
+        };
+        let render = |theme: &super::Theme, root: &str| {
+            let mut context = tera::Context::new();
+            context.insert("root", root);
+            context.insert("card", &card);
+            theme.render("card.html", &context).expect("renders")
+        };
+        // What the card would be if the check let the partial through.
+        let made_once = |theme: &super::Theme, root: &str| {
+            render(theme, ANY_ROOT)
+                .split(ANY_ROOT)
+                .collect::<Vec<_>>()
+                .join(root)
+        };
+        let roots = ["", "../", "../../"];
+        let clinic = include_str!("../../themes/clinic/templates/partials/exercise-card.html");
+        for source in [
+            clinic,
+            "{%- if card.image -%}<img src=\"{{root}}{{ card.image.url }}\">{%- endif %}{% raw %}{{ root }}{% endraw %}",
+            "{% for t in card.equipment %}{% set n = t | upper %}<a href=\"{{ root }}{{ card.url }}\">{{ n }}</a>{% endfor %}",
+        ] {
+            let theme = theme(source);
+            assert!(theme.prints_root_verbatim("card.html"), "{source}");
+            for root in roots {
+                assert_eq!(
+                    made_once(&theme, root),
+                    render(&theme, root),
+                    "{source} at {root:?}"
+                );
+            }
+        }
+        for source in [
+            "{% filter upper %}<a href=\"{{ root }}x\">{% endfilter %}",
+            "{% set r %}{{ root }}{% endset %}{{ r | length }}",
+            "{% if root %}deep{% endif %}",
+            "{{ root | upper }}",
+        ] {
+            let theme = theme(source);
+            assert!(!theme.prints_root_verbatim("card.html"), "{source}");
+            assert!(
+                roots
+                    .iter()
+                    .any(|root| made_once(&theme, root) != render(&theme, root)),
+                "{source} would be safe after all"
+            );
+        }
     }
 
     /// Themes iterate maps (an exercise's terms): the order must be the
