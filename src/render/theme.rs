@@ -584,13 +584,11 @@ fn only_plain_tags(source: &str) -> bool {
         tags.iter().all(|tag| match keyword(tag) {
             "if" | "elif" | "else" | "endif" | "for" | "endfor" | "raw" | "endraw" | "break"
             | "continue" => true,
-            keyword @ ("set" | "set_global") => {
+            set @ ("set" | "set_global") => {
                 // `set x = ...`, not `set x` or `set x | f` over a body.
-                let rest = tag[keyword.len()..].trim_start();
-                let name = rest
-                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .unwrap_or(rest.len());
-                rest[name..].trim_start().starts_with('=')
+                let rest = tag[set.len()..].trim_start();
+                let name = keyword(rest);
+                rest[name.len()..].trim_start().starts_with('=')
             }
             _ => false,
         })

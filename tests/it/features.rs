@@ -339,18 +339,16 @@ fn cards_are_made_for_the_page_that_shows_them() {
             .and_then(|a| a.split('"').next())
             .map(str::to_string)
     };
-    assert_eq!(
-        card_link("exercises/index.html").as_deref(),
-        Some("../exercises/cat-cow/")
-    );
-    assert_eq!(
-        card_link("position/quadruped/index.html").as_deref(),
-        Some("../../exercises/cat-cow/")
-    );
-    assert_eq!(
-        card_link("exercises/bear-rolls/index.html").as_deref(),
-        Some("../../exercises/cat-cow/")
-    );
+    for (page, link) in [
+        ("exercises/index.html", "../exercises/cat-cow/"),
+        ("position/quadruped/index.html", "../../exercises/cat-cow/"),
+        (
+            "exercises/bear-rolls/index.html",
+            "../../exercises/cat-cow/",
+        ),
+    ] {
+        assert_eq!(card_link(page).as_deref(), Some(link), "{page}");
+    }
 
     // A partial that tells the pages apart by their root.
     std::fs::create_dir_all(site.path().join("templates/partials")).expect("mkdir");
