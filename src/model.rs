@@ -101,7 +101,8 @@ pub struct Exercise {
     /// `YYYY-MM-DD`.
     pub updated: Option<String>,
     pub draft: bool,
-    pub body: Document,
+    /// Shared, not copied, by the parsed file and the site made of it.
+    pub body: std::sync::Arc<Document>,
     /// Relative to the site folder.
     pub source: PathBuf,
 }

@@ -1,6 +1,7 @@
 //! One exercise file: YAML front matter, then the Markdown steps and tips.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -279,7 +280,7 @@ pub fn read(
             related: related.iter().map(|r| r.slug.clone()).collect(),
             updated,
             draft: raw.draft,
-            body,
+            body: Arc::new(body),
             source: file.to_path_buf(),
         },
         slug_position,

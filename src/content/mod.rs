@@ -913,15 +913,17 @@ fn assemble(
         }
     }
 
-    let mut pages: Vec<Page> = pages.iter().map(|page| page.0.clone()).collect();
-    pages.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let mut pages_out: Vec<Page> = pages.iter().map(|page| page.0.clone()).collect();
+    pages_out.sort_by(|a, b| a.slug.cmp(&b.slug));
     out_programs.sort_by(|a, b| a.slug.cmp(&b.slug));
+    // Thousands of parsed files, freed while the site is made.
+    crate::drop_later((exercises, programs, pages));
     Some(Site {
         root: root.to_path_buf(),
         config,
         exercises: out_exercises,
         programs: out_programs,
-        pages,
+        pages: pages_out,
         static_files,
         links,
     })

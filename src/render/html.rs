@@ -278,6 +278,9 @@ fn render_pages<T: Send>(
             made
         })
         .collect();
+    // Tens of thousands of card values: freed on another thread, not by
+    // this one while the last handouts are still being made.
+    crate::drop_later(prepared.cards.into_values());
     results.sort_by_key(|(i, _)| *i);
     let results = results.into_iter().map(|(_, result)| result);
     let mut kept = Vec::new();
@@ -617,6 +620,11 @@ impl<'a> Cards<'a> {
             pieces,
             memo,
         }
+    }
+
+    /// What the cards hold, without what they borrow.
+    fn into_values(self) -> impl Send + 'static {
+        (self.plain, self.made, self.pieces)
     }
 
     /// The card of the exercise at position `i`, without `html`.

@@ -672,28 +672,33 @@ pub struct TermCounts {
 impl TermCounts {
     /// Indexes the site's exercises (by position in `site.exercises`) under each term.
     pub fn new(site: &Site) -> Self {
-        let mut by_title: Vec<usize> = (0..site.exercises.len()).collect();
-        by_title.sort_by_cached_key(|i| {
-            let exercise = &site.exercises[*i];
-            (exercise.title.to_lowercase(), exercise.slug.as_str())
-        });
-        let mut counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-        for taxonomy in Taxonomy::ALL {
-            // Borrowed terms while counting: one allocation per term, not per use.
-            let mut terms: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for &i in &by_title {
-                for term in site.exercises[i].terms(taxonomy) {
-                    terms.entry(term).or_default().push(i);
+        use rayon::prelude::*;
+        // (In parallel: the pages wait for this, a site may have thousands.)
+        let mut keyed: Vec<(String, &str, usize)> = site
+            .exercises
+            .par_iter()
+            .enumerate()
+            .map(|(i, exercise)| (exercise.title.to_lowercase(), exercise.slug.as_str(), i))
+            .collect();
+        keyed.par_sort_unstable();
+        let by_title: Vec<usize> = keyed.into_iter().map(|(.., i)| i).collect();
+        let counts: BTreeMap<Taxonomy, BTreeMap<String, Vec<usize>>> = Taxonomy::ALL
+            .par_iter()
+            .map(|&taxonomy| {
+                // Borrowed terms while counting: one allocation per term, not per use.
+                let mut terms: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                for &i in &by_title {
+                    for term in site.exercises[i].terms(taxonomy) {
+                        terms.entry(term).or_default().push(i);
+                    }
                 }
-            }
-            counts.insert(
-                taxonomy,
-                terms
+                let terms = terms
                     .into_iter()
                     .map(|(term, exercises)| (term.to_string(), exercises))
-                    .collect(),
-            );
-        }
+                    .collect();
+                (taxonomy, terms)
+            })
+            .collect();
         TermCounts { counts, by_title }
     }
 }

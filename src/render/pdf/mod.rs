@@ -661,7 +661,7 @@ mod tests {
             related: vec![],
             updated: None,
             draft: false,
-            body: markdown::parse(body, MarkdownOptions::default()),
+            body: markdown::parse(body, MarkdownOptions::default()).into(),
             source: "content/exercises/wall-angel.md".into(),
         };
         let program = Program {
