@@ -1030,25 +1030,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Adds `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped: copies the
-/// runs between them whole (every page's text goes through here).
+/// Adds `text` to `out` with `&`, `<`, `>`, `"` and `'` escaped (as
+/// `&amp;`, `&lt;`, `&gt;`, `&quot;` and `&#39;`). Every page's text goes
+/// through here: pulldown-cmark's escaper looks for the five 16 bytes at a
+/// time.
 pub fn escape_into(out: &mut String, text: &str) {
-    let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // The five are ASCII: `i` is on a character boundary.
-        out.push_str(&text[start..i]);
-        out.push_str(entity);
-        start = i + 1;
-    }
-    out.push_str(&text[start..]);
+    // (Writing into a String cannot fail.)
+    let _ = pulldown_cmark_escape::escape_html(out, text);
 }
 
 #[cfg(test)]
@@ -1093,6 +1081,26 @@ mod tests {
         let mut page = String::from("<p>");
         escape_into(&mut page, "a<b");
         assert_eq!(page, "<p>a&lt;b");
+    }
+
+    proptest::proptest! {
+        /// Long texts too: the escaper looks at 16 bytes at a time, and a
+        /// special character may stand anywhere in or across such a block.
+        #[test]
+        fn escaping_long_texts_is_escaping_each_character(text in "[a-z <>&\"'é→]{0,80}") {
+            let one_by_one: String = text
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(escape(&text), one_by_one);
+        }
     }
 
     #[test]

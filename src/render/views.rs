@@ -250,7 +250,7 @@ impl serde_json::ser::Formatter for ScriptSafe {
         fragment: &str,
     ) -> std::io::Result<()> {
         let mut rest = fragment;
-        while let Some(at) = rest.find(['<', '>', '&']) {
+        while let Some(at) = memchr::memchr3(b'<', b'>', b'&', rest.as_bytes()) {
             writer.write_all(&rest.as_bytes()[..at])?;
             writer.write_all(match rest.as_bytes()[at] {
                 b'<' => b"\\u003c",
