@@ -734,22 +734,23 @@ fn push_blocks_plain(blocks: &[Block], out: &mut String) {
 /// Link schemes that may appear in a page; anything else (`javascript:`,
 /// `data:`, `vbscript:` ...) is dropped and its text kept.
 pub fn is_safe_url(url: &str) -> bool {
-    let cleaned: String = url
+    // Read as a browser does, without whitespace and control characters;
+    // the scheme is what comes before the first colon, in any case.
+    let mut scheme = String::new();
+    for c in url
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect();
-    let lower = cleaned.to_ascii_lowercase();
-    match lower.find(':') {
-        None => true,
-        Some(colon) => {
-            let scheme = &lower[..colon];
+    {
+        match c {
+            ':' => return matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel"),
             // A colon after a path separator is part of a relative path, not a scheme.
-            if scheme.contains(['/', '?', '#']) {
-                return true;
-            }
-            matches!(scheme, "http" | "https" | "mailto" | "tel")
+            '/' | '?' | '#' => return true,
+            // (Seven letters are more than any allowed scheme has.)
+            _ if scheme.len() < 7 => scheme.push(c.to_ascii_lowercase()),
+            _ => {}
         }
     }
+    true
 }
 
 /// Renders a document as HTML. `rewrite` maps link and image targets
@@ -1155,6 +1156,33 @@ mod tests {
                 && kept.contains("<abbr title=\"range of motion\">ROM</abbr>"),
             "{kept}"
         );
+    }
+
+    /// `is_safe_url` as first written: the cleaned address copied and
+    /// lowered whole.
+    fn is_safe_url_copying(url: &str) -> bool {
+        let cleaned: String = url
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
+        let lower = cleaned.to_ascii_lowercase();
+        match lower.find(':') {
+            None => true,
+            Some(colon) => {
+                let scheme = &lower[..colon];
+                scheme.contains(['/', '?', '#'])
+                    || matches!(scheme, "http" | "https" | "mailto" | "tel")
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn safe_urls_are_those_the_copying_check_allows(
+            url in "(https?|HtTpS|mailto|tel|javascript|data|java\tscript|x)?[:/?#a-z \t\u{0}\u{e9}]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(is_safe_url(&url), is_safe_url_copying(&url), "{:?}", url);
+        }
     }
 
     #[test]

@@ -338,12 +338,17 @@ pub fn term_label(taxonomy: Taxonomy, term: &str) -> String {
     if taxonomy == Taxonomy::Equipment && term == NO_EQUIPMENT {
         return "No equipment".to_string();
     }
-    let spaced = term.replace('-', " ");
-    let mut chars = spaced.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+    let mut label = term.replace('-', " ");
+    // The first letter capitalised (asked for every term link of every page).
+    if let Some(first) = label.chars().next() {
+        if first.is_ascii() {
+            label[..1].make_ascii_uppercase();
+        } else {
+            let upper: String = first.to_uppercase().collect();
+            label.replace_range(..first.len_utf8(), &upper);
+        }
     }
+    label
 }
 
 impl Site {
@@ -400,5 +405,11 @@ mod tests {
     fn term_labels_read_naturally() {
         assert_eq!(term_label(Taxonomy::Regions, "upper-back"), "Upper back");
         assert_eq!(term_label(Taxonomy::Equipment, "none"), "No equipment");
+        assert_eq!(
+            term_label(Taxonomy::Equipment, "foam-roller"),
+            "Foam roller"
+        );
+        assert_eq!(term_label(Taxonomy::Position, "élan-x"), "Élan x");
+        assert_eq!(term_label(Taxonomy::Focus, ""), "");
     }
 }

@@ -1110,6 +1110,14 @@ pub fn is_ignored(name: &str) -> bool {
         || name.eq_ignore_ascii_case("desktop.ini")
 }
 
+/// Orders the entries of one folder by name, as walkdir's
+/// `sort_by_file_name` does, without taking each path apart again for every
+/// comparison (a folder of 10,000 exercises takes some 130,000): the paths
+/// differ only in their names.
+fn by_name(a: &walkdir::DirEntry, b: &walkdir::DirEntry) -> std::cmp::Ordering {
+    a.path().as_os_str().cmp(b.path().as_os_str())
+}
+
 /// The source files of one content folder, relative to the site, sorted.
 fn list_sources(
     root: &Path,
@@ -1124,7 +1132,7 @@ fn list_sources(
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(&dir)
         .follow_links(false)
-        .sort_by_file_name()
+        .sort_by(by_name)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
     {
@@ -1203,7 +1211,7 @@ fn list_static(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     }
     for entry in walkdir::WalkDir::new(&dir)
         .follow_links(false)
-        .sort_by_file_name()
+        .sort_by(by_name)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_ignored(&e.file_name().to_string_lossy()))
     {
