@@ -2,6 +2,7 @@
 //! bytes) and writes nothing; the output module owns the disk.
 
 pub mod html;
+pub mod json;
 pub mod meta;
 pub mod pdf;
 pub mod search;

@@ -8,10 +8,12 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::model::{Exercise, Site, Taxonomy, term_label};
-use crate::render::Artifact;
 use crate::render::views;
+use crate::render::{Artifact, json};
 
-#[derive(Serialize)]
+/// An exercise's entry in the index (written by [`write_exercise_entry`];
+/// serde writes it in the tests, to check that).
+#[cfg_attr(test, derive(Serialize))]
 struct ExerciseEntry<'a> {
     slug: &'a str,
     title: &'a str,
@@ -35,49 +37,101 @@ struct ProgramEntry<'a> {
 /// of a large library runs to tens of megabytes, and memory never touched
 /// before costs more to hand out than the JSON costs to make.
 pub fn write(site: &Site, out: &mut dyn Write) -> io::Result<()> {
+    let mut entry = Vec::new();
     write_index(site, out, site.exercises.len(), |i, out| {
-        write_exercise_entry(&site.exercises[i], out)
+        entry.clear();
+        write_exercise_entry(&site.exercises[i], &mut entry);
+        out.write_all(&entry)
     })
 }
 
-/// One exercise's entry in the index, as JSON: `serve` keeps the entries of
-/// exercises that did not change.
 pub fn exercise_entry(e: &Exercise) -> String {
     let mut json = Vec::new();
-    // Writing into memory cannot fail.
-    let _ = write_exercise_entry(e, &mut json);
-    // serde_json writes UTF-8.
+    write_exercise_entry(e, &mut json);
     String::from_utf8(json).unwrap_or_default()
 }
 
-fn write_exercise_entry(e: &Exercise, out: &mut dyn Write) -> io::Result<()> {
-    let entry = ExerciseEntry {
-        slug: &e.slug,
-        title: &e.title,
-        summary: &e.summary,
-        url: views::exercise_url(&e.slug),
-        text: e.body.plain_text(),
-        terms: Taxonomy::ALL
-            .iter()
-            .map(|t| (t.slug(), e.terms(*t)))
-            .collect(),
-        labels: Taxonomy::ALL
-            .iter()
-            .map(|t| {
-                (
-                    t.slug(),
-                    e.terms(*t)
-                        .iter()
-                        .map(|term| term_label(*t, term))
-                        .collect(),
-                )
-            })
-            .collect(),
+/// An exercise's entry, as serde_json would write [`ExerciseEntry`] (the
+/// test `entries_are_what_serde_json_writes` holds them together), with its
+/// texts written by [`json::write_str`]: the body's text is most of the
+/// index.
+fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
+    let entry = ExerciseEntry::of(e);
+    let strings: [(&str, &str); 5] = [
+        ("slug", entry.slug),
+        ("title", entry.title),
+        ("summary", entry.summary),
+        ("url", &entry.url),
+        ("text", &entry.text),
+    ];
+    for (n, (key, value)) in strings.into_iter().enumerate() {
+        out.extend_from_slice(if n == 0 { b"{\"" } else { b",\"" });
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        json::write_str(out, value, false);
+    }
+    let mut lists = |key: &str, lists: &mut dyn Iterator<Item = (&str, Vec<&str>)>| {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":{");
+        for (n, (taxonomy, items)) in lists.enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            json::write_str(out, taxonomy, false);
+            out.extend_from_slice(b":[");
+            for (m, item) in items.into_iter().enumerate() {
+                if m > 0 {
+                    out.push(b',');
+                }
+                json::write_str(out, item, false);
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
     };
-    serde_json::to_writer(out, &entry).map_err(io::Error::from)
+    lists(
+        "terms",
+        &mut entry.terms.iter().map(|(t, items)| (*t, items.clone())),
+    );
+    lists(
+        "labels",
+        &mut entry
+            .labels
+            .iter()
+            .map(|(t, items)| (*t, items.iter().map(String::as_str).collect())),
+    );
+    out.push(b'}');
 }
 
-/// The index from the exercises' entries, in the site's order, and the programs.
+impl<'a> ExerciseEntry<'a> {
+    fn of(e: &'a Exercise) -> Self {
+        ExerciseEntry {
+            slug: &e.slug,
+            title: &e.title,
+            summary: &e.summary,
+            url: views::exercise_url(&e.slug),
+            text: e.body.plain_text(),
+            terms: Taxonomy::ALL
+                .iter()
+                .map(|t| (t.slug(), e.terms(*t)))
+                .collect(),
+            labels: Taxonomy::ALL
+                .iter()
+                .map(|t| {
+                    (
+                        t.slug(),
+                        e.terms(*t)
+                            .iter()
+                            .map(|term| term_label(*t, term))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
     let size = exercises
         .iter()
@@ -129,4 +183,23 @@ fn write_index<W: Write + ?Sized>(
     out.write_all(b"],\"programs\":")?;
     serde_json::to_writer(&mut *out, &programs).map_err(io::Error::from)?;
     out.write_all(b"}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_are_what_serde_json_writes() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (site, _) = crate::content::load(root, crate::content::LoadOptions::default())
+            .expect("the example site loads");
+        let mut odd = (*site.exercises[0]).clone();
+        odd.title = "Tab\there, \"quoted\", back\\slash, <b>&amp; \u{1} é→😀".into();
+        odd.summary = String::new();
+        for e in site.exercises.iter().map(|e| &**e).chain([&odd]) {
+            let by_serde = serde_json::to_string(&ExerciseEntry::of(e)).expect("serialises");
+            assert_eq!(exercise_entry(e), by_serde, "{}", e.slug);
+        }
+    }
 }
