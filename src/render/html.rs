@@ -968,9 +968,28 @@ fn shows_verbatim(html: &str, disclaimer: &str) -> bool {
     // within one run of text, or within one tag, comment or script.)
     let bytes = html.as_bytes();
     let start = find_ignoring_case(html, 0, "<body").unwrap_or(0);
+    let mut places = memchr::memmem::find_iter(&bytes[start..], &escaped)
+        .map(|i| start + i)
+        .peekable();
+    // The usual page: no comment or hidden element before the first place,
+    // so every markup before it is a tag that ends at the first `>` after
+    // its `<`. The place is then in text when the last `<` before it is
+    // closed before it, which needs no walk through all the tags.
+    if let Some(&at) = places.peek()
+        && !memchr::memchr_iter(b'<', &bytes[start..at]).any(|lt| hides(html, start + lt))
+    {
+        let run = match memchr::memrchr(b'<', &bytes[start..at]) {
+            None => start,
+            Some(lt) => memchr::memchr(b'>', &bytes[start + lt..at])
+                .map_or(at + 1, |gt| start + lt + gt + 1),
+        };
+        if run <= at && !inside_entity(&html[run..], at - run) {
+            return true;
+        }
+    }
     // Where the run of text being walked starts.
     let mut run = start;
-    for at in memchr::memmem::find_iter(&bytes[start..], &escaped).map(|i| start + i) {
+    for at in places {
         while run < at
             && let Some(lt) = memchr::memchr(b'<', &bytes[run..at])
         {
@@ -1048,26 +1067,43 @@ fn visible_runs(html: &str, mut run: impl FnMut(&str)) {
 /// comment after `-->`, a script, style, template or noscript element after
 /// its end tag; the page's end if it is not closed.
 fn markup_end(html: &str, lt: usize) -> usize {
-    /// Elements whose content is not text on the page, and their end tags.
+    let tag = &html.as_bytes()[lt..];
+    let end = if tag.starts_with(b"<!--") {
+        memchr::memmem::find(tag, b"-->").map(|i| lt + i + 3)
+    } else if let Some(close) = hidden_element(html, lt) {
+        find_ignoring_case(html, lt, close).map(|i| i + close.len())
+    } else {
+        memchr::memchr(b'>', tag).map(|i| lt + i + 1)
+    };
+    end.unwrap_or(html.len())
+}
+
+/// Whether the markup starting with the `<` at `lt` is a comment or an
+/// element whose content is not text: anything else ends at its first `>`.
+fn hides(html: &str, lt: usize) -> bool {
+    html.as_bytes()[lt..].starts_with(b"<!--") || hidden_element(html, lt).is_some()
+}
+
+/// The end tag of the element whose content is not text on the page
+/// (script, style, template, noscript) that starts at `lt`, if one does.
+fn hidden_element(html: &str, lt: usize) -> Option<&'static str> {
     const HIDDEN: [(&str, &str); 4] = [
         ("<script", "</script>"),
         ("<style", "</style>"),
         ("<template", "</template>"),
         ("<noscript", "</noscript>"),
     ];
-    let tag = &html.as_bytes()[lt..];
-    let end = if tag.starts_with(b"<!--") {
-        memchr::memmem::find(tag, b"-->").map(|i| lt + i + 3)
-    } else if tag.get(1).is_some_and(|c| b"sStTnN".contains(c))
-        && let Some((_, close)) = HIDDEN
-            .iter()
-            .find(|(open, _)| starts_ignoring_case(&html[lt..], open))
+    if !html
+        .as_bytes()
+        .get(lt + 1)
+        .is_some_and(|c| b"sStTnN".contains(c))
     {
-        find_ignoring_case(html, lt, close).map(|i| i + close.len())
-    } else {
-        memchr::memchr(b'>', tag).map(|i| lt + i + 1)
-    };
-    end.unwrap_or(html.len())
+        return None;
+    }
+    HIDDEN
+        .iter()
+        .find(|(open, _)| starts_ignoring_case(&html[lt..], open))
+        .map(|(_, close)| *close)
 }
 
 /// Whether `text` starts with `prefix` (lowercase ASCII), in any case.
@@ -1157,7 +1193,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_verbatim_check_finds_what_a_search_of_every_run_finds(
-            html in "(<body>|<!--|-->|<script>|</SCRIPT>|<Style x>|</style>|<p>|</p>|<a title=\"|\">|&amp;|&lt;|&|;|a|b| |<|>){0,40}",
+            html in "(<body>|<!--|-->|<script>|</SCRIPT>|<Style x>|</style>|<NoScript>|</noscript>|<nav>|<span>|<s|<p>|</p>|<a title=\"|\">|&amp;|&lt;|&|;|a|b| |<|>){0,40}",
             disclaimer in "(a|b| |&|<|;){1,4}",
         ) {
             proptest::prop_assert_eq!(
