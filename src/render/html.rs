@@ -506,6 +506,55 @@ struct Prepared<'a> {
     assets: Value,
     cards: Cards<'a>,
     programs_of: views::ProgramsOf<'a>,
+    term_links: TermLinks,
+}
+
+/// Every term's link (`slug`, `label`, `url`, `count`) as template data,
+/// made once: each exercise page shows those of its terms, grouped by
+/// taxonomy (`exercise.taxonomies`).
+struct TermLinks(std::collections::BTreeMap<Taxonomy, HashMap<String, Value>>);
+
+impl TermLinks {
+    fn new(counts: &TermCounts) -> Self {
+        let mut links = std::collections::BTreeMap::<Taxonomy, HashMap<String, Value>>::new();
+        for (taxonomy, group) in Taxonomy::ALL.iter().zip(counts.groups()) {
+            let terms = links.entry(*taxonomy).or_default();
+            for term in &group.terms {
+                terms.insert(term.slug.clone(), value(term));
+            }
+        }
+        TermLinks(links)
+    }
+
+    /// The taxonomies in which `exercise` has terms, each with those terms
+    /// linked: `[{slug, label, url, terms: [{slug, label, url, count}]}]`.
+    fn groups(&self, exercise: &Exercise, counts: &TermCounts) -> Value {
+        let groups: Vec<Value> = Taxonomy::ALL
+            .iter()
+            .filter_map(|&taxonomy| {
+                let terms: Vec<Value> = exercise
+                    .terms(taxonomy)
+                    .into_iter()
+                    .map(|term| {
+                        self.0
+                            .get(&taxonomy)
+                            .and_then(|links| links.get(term))
+                            .cloned()
+                            .unwrap_or_else(|| value(&counts.link(taxonomy, term)))
+                    })
+                    .collect();
+                (!terms.is_empty()).then(|| {
+                    let mut group = tera::Map::with_capacity(4);
+                    group.insert("slug".into(), taxonomy.slug().into());
+                    group.insert("label".into(), taxonomy.label().into());
+                    group.insert("url".into(), format!("{}/", taxonomy.slug()).into());
+                    group.insert("terms".into(), Value::from(terms));
+                    Value::from(group)
+                })
+            })
+            .collect();
+        Value::from(groups)
+    }
 }
 
 impl<'a> Prepared<'a> {
@@ -530,6 +579,7 @@ impl<'a> Prepared<'a> {
             site: site_value,
             assets,
             programs_of: views::ProgramsOf::new(site),
+            term_links: TermLinks::new(counts),
         }
     }
 }
@@ -791,13 +841,16 @@ fn exercise_value(
     let page = views::exercise_view(
         site,
         exercise,
-        counts,
         &prepared.programs_of,
         options.handouts,
         root,
     );
     let mut map = cards.plain(i).as_map().cloned().unwrap_or_default();
     map.extend(value(&page).into_map().unwrap_or_default());
+    map.insert(
+        "taxonomies".into(),
+        prepared.term_links.groups(exercise, counts),
+    );
     map.insert("related".into(), cards.list(&related, root)?);
     Ok(Value::from(map))
 }

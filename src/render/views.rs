@@ -321,9 +321,9 @@ pub struct ExerciseView {
     /// do-not-track) when site.yaml has `videos: {embed: true}` and the video
     /// is on YouTube or Vimeo; else empty.
     pub video_embed: Option<String>,
-    /// Taxonomies with this exercise's terms, each linked.
-    pub taxonomies: Vec<TermGroup>,
-    /// Programs that include this exercise.
+    /// Programs that include this exercise. (Its `taxonomies`, each with
+    /// this exercise's terms linked, are added from links made once: see
+    /// `render::html::TermLinks`.)
     pub programs: Vec<Link>,
     pub updated: Option<String>,
     /// Site-relative URL of the printable sheet, when handouts are built.
@@ -580,7 +580,6 @@ impl<'a> ProgramsOf<'a> {
 pub fn exercise_view(
     site: &Site,
     exercise: &Exercise,
-    counts: &TermCounts,
     programs: &ProgramsOf,
     handouts: bool,
     root: &str,
@@ -597,22 +596,6 @@ pub fn exercise_view(
             .as_deref()
             .filter(|_| site.config.embed_videos)
             .and_then(embed_url),
-        taxonomies: Taxonomy::ALL
-            .iter()
-            .filter_map(|t| {
-                let terms: Vec<TermLink> = exercise
-                    .terms(*t)
-                    .iter()
-                    .map(|term| counts.link(*t, term))
-                    .collect();
-                (!terms.is_empty()).then(|| TermGroup {
-                    slug: t.slug(),
-                    label: t.label(),
-                    url: format!("{}/", t.slug()),
-                    terms,
-                })
-            })
-            .collect(),
         programs: programs.links(&exercise.slug),
         updated: exercise.updated.clone(),
         handout_url: handouts.then(|| exercise_handout_path(&exercise.slug)),
