@@ -507,6 +507,7 @@ struct Prepared<'a> {
     cards: Cards<'a>,
     programs_of: views::ProgramsOf<'a>,
     term_links: TermLinks,
+    disclaimer: Disclaimer<'a>,
 }
 
 /// Every term's link (`slug`, `label`, `url`, `count`) as template data,
@@ -580,6 +581,7 @@ impl<'a> Prepared<'a> {
             assets,
             programs_of: views::ProgramsOf::new(site),
             term_links: TermLinks::new(counts),
+            disclaimer: Disclaimer::new(&site.config.disclaimers.site),
         }
     }
 }
@@ -979,8 +981,8 @@ fn render_job(
     };
     // (Templates write text: a page is UTF-8 unless a filter made bytes.
     // Checked 32 bytes at a time: the pages are 200 MB at 10,000 exercises.)
-    let shown = simdutf8::basic::from_utf8(html)
-        .is_ok_and(|text| shows_disclaimer(text, &site.config.disclaimers.site));
+    let shown =
+        simdutf8::basic::from_utf8(html).is_ok_and(|text| prepared.disclaimer.shown_in(text));
     if !shown {
         return Err(Failure::NoDisclaimer {
             template: job.template,
@@ -1005,7 +1007,35 @@ pub fn base_path(base_url: &str) -> String {
 /// HTML escaping aside). Text in tags, attributes and comments does not count.
 /// Runs on every page of every build.
 pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
-    shows_verbatim(html, disclaimer) || shows_in_text(html, disclaimer)
+    Disclaimer::new(disclaimer).shown_in(html)
+}
+
+/// The site disclaimer as the check looks for it in every page: escaped
+/// the way templates print it, with its searcher made once per build.
+pub struct Disclaimer<'a> {
+    text: &'a str,
+    /// `None` when escaping leaves nothing to look for.
+    escaped: Option<Finder>,
+}
+
+type Finder = memchr::memmem::Finder<'static>;
+
+impl<'a> Disclaimer<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut escaped = Vec::with_capacity(text.len() + 16);
+        let escaped = (tera::escape_html(text, &mut escaped).is_ok() && !escaped.is_empty())
+            .then(|| memchr::memmem::Finder::new(&escaped).into_owned());
+        Disclaimer { text, escaped }
+    }
+
+    /// Whether `html`'s visible text contains the disclaimer; see
+    /// [`shows_disclaimer`].
+    pub fn shown_in(&self, html: &str) -> bool {
+        self.escaped
+            .as_ref()
+            .is_some_and(|escaped| shows_verbatim(html, escaped))
+            || shows_in_text(html, self.text)
+    }
 }
 
 /// Whether the disclaimer, escaped the way templates print it, stands whole
@@ -1013,16 +1043,13 @@ pub fn shows_disclaimer(html: &str, disclaimer: &str) -> bool {
 /// decoding the page into text. The places it stands are found first (one
 /// fast search of the page); only the tags before them are walked, to see
 /// whether a place is in text.
-fn shows_verbatim(html: &str, disclaimer: &str) -> bool {
-    let mut escaped = Vec::with_capacity(disclaimer.len() + 16);
-    if tera::escape_html(disclaimer, &mut escaped).is_err() || escaped.is_empty() {
-        return false;
-    }
+fn shows_verbatim(html: &str, escaped: &Finder) -> bool {
     // (Escaped, the disclaimer has no `<`: where it stands, it stands
     // within one run of text, or within one tag, comment or script.)
     let bytes = html.as_bytes();
     let start = find_ignoring_case(html, 0, "<body").unwrap_or(0);
-    let mut places = memchr::memmem::find_iter(&bytes[start..], &escaped)
+    let mut places = escaped
+        .find_iter(&bytes[start..])
         .map(|i| start + i)
         .peekable();
     // The usual page: no comment or hidden element before the first place,
@@ -1226,6 +1253,14 @@ fn decode_entity(text: &str) -> Option<(char, usize)> {
 mod tests {
     use super::*;
 
+    /// The verbatim check alone, for `disclaimer`.
+    fn verbatim(html: &str, disclaimer: &str) -> bool {
+        Disclaimer::new(disclaimer)
+            .escaped
+            .as_ref()
+            .is_some_and(|escaped| shows_verbatim(html, escaped))
+    }
+
     /// The verbatim check as it was first written: every run of visible
     /// text searched on its own.
     fn shows_verbatim_run_by_run(html: &str, disclaimer: &str) -> bool {
@@ -1251,7 +1286,7 @@ mod tests {
             disclaimer in "(a|b| |&|<|;){1,4}",
         ) {
             proptest::prop_assert_eq!(
-                shows_verbatim(&html, &disclaimer),
+                verbatim(&html, &disclaimer),
                 shows_verbatim_run_by_run(&html, &disclaimer),
                 "{:?} in {:?}", disclaimer, html
             );
@@ -1288,7 +1323,7 @@ mod tests {
         let d = "Advice only; it doesn't replace <your> clinician & team.";
         let printed = "Advice only; it doesn&#39;t replace &lt;your&gt; clinician &amp; team.";
         let page = format!("<body><footer><p><b>Note:</b> {printed}</p></footer></body>");
-        assert!(shows_verbatim(&page, d));
+        assert!(verbatim(&page, d));
         assert!(shows_in_text(&page, d), "the slow way agrees");
         for hidden in [
             format!("<body><p title=\"{printed}\">x</p></body>"),
@@ -1296,17 +1331,17 @@ mod tests {
             format!("<body><script>{printed}</script></body>"),
             format!("<head><title>{printed}</title></head><body></body>"),
         ] {
-            assert!(!shows_verbatim(&hidden, d), "{hidden}");
+            assert!(!verbatim(&hidden, d), "{hidden}");
             assert!(!shows_disclaimer(&hidden, d), "{hidden}");
         }
         // Found from inside an entity: `&lt; 3` is "< 3", not "lt; 3".
         let entity = "<body><p>We &lt; 3 stop if it hurts</p></body>";
-        assert!(!shows_verbatim(entity, "lt; 3 stop if it hurts"));
+        assert!(!verbatim(entity, "lt; 3 stop if it hurts"));
         assert!(!shows_disclaimer(entity, "lt; 3 stop if it hurts"));
-        assert!(shows_verbatim(entity, "3 stop if it hurts"));
+        assert!(verbatim(entity, "3 stop if it hurts"));
         // Split by a tag: not verbatim, but still shown.
         let split = "<body><p>Advice only; it doesn&#39;t replace &lt;your&gt; <b>clinician</b> &amp; team.</p></body>";
-        assert!(!shows_verbatim(split, d));
+        assert!(!verbatim(split, d));
         assert!(shows_disclaimer(split, d));
     }
 
