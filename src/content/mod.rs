@@ -916,7 +916,8 @@ fn assemble(
     let mut pages_out: Vec<Page> = pages.iter().map(|page| page.0.clone()).collect();
     pages_out.sort_by(|a, b| a.slug.cmp(&b.slug));
     out_programs.sort_by(|a, b| a.slug.cmp(&b.slug));
-    // Thousands of parsed files, freed while the site is made.
+    // Thousands of parsed files, freed on another thread while the site is
+    // made (in `serve`, the parse cache still holds them: only counts drop).
     crate::drop_later((exercises, programs, pages));
     Some(Site {
         root: root.to_path_buf(),

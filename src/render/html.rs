@@ -513,18 +513,33 @@ struct Prepared<'a> {
 /// Every term's link (`slug`, `label`, `url`, `count`) as template data,
 /// made once: each exercise page shows those of its terms, grouped by
 /// taxonomy (`exercise.taxonomies`).
-struct TermLinks(std::collections::BTreeMap<Taxonomy, HashMap<String, Value>>);
+struct TermLinks {
+    /// By taxonomy: the group (a [`views::TermGroup`] without terms) and
+    /// each term's link.
+    groups: std::collections::BTreeMap<Taxonomy, (tera::Map, HashMap<String, Value>)>,
+}
 
 impl TermLinks {
     fn new(counts: &TermCounts) -> Self {
-        let mut links = std::collections::BTreeMap::<Taxonomy, HashMap<String, Value>>::new();
-        for (taxonomy, group) in Taxonomy::ALL.iter().zip(counts.groups()) {
-            let terms = links.entry(*taxonomy).or_default();
-            for term in &group.terms {
-                terms.insert(term.slug.clone(), value(term));
-            }
-        }
-        TermLinks(links)
+        let groups = counts
+            .groups()
+            .into_iter()
+            .zip(Taxonomy::ALL)
+            .map(|(group, taxonomy)| {
+                let links = group
+                    .terms
+                    .iter()
+                    .map(|term| (term.slug.clone(), value(term)))
+                    .collect();
+                let empty = views::TermGroup {
+                    terms: Vec::new(),
+                    ..group
+                };
+                let empty = value(&empty).into_map().unwrap_or_default();
+                (taxonomy, (empty, links))
+            })
+            .collect();
+        TermLinks { groups }
     }
 
     /// The taxonomies in which `exercise` has terms, each with those terms
@@ -533,22 +548,19 @@ impl TermLinks {
         let groups: Vec<Value> = Taxonomy::ALL
             .iter()
             .filter_map(|&taxonomy| {
+                let (group, links) = self.groups.get(&taxonomy)?;
                 let terms: Vec<Value> = exercise
                     .terms(taxonomy)
                     .into_iter()
                     .map(|term| {
-                        self.0
-                            .get(&taxonomy)
-                            .and_then(|links| links.get(term))
+                        links
+                            .get(term)
                             .cloned()
                             .unwrap_or_else(|| value(&counts.link(taxonomy, term)))
                     })
                     .collect();
                 (!terms.is_empty()).then(|| {
-                    let mut group = tera::Map::with_capacity(4);
-                    group.insert("slug".into(), taxonomy.slug().into());
-                    group.insert("label".into(), taxonomy.label().into());
-                    group.insert("url".into(), format!("{}/", taxonomy.slug()).into());
+                    let mut group = group.clone();
                     group.insert("terms".into(), Value::from(terms));
                     Value::from(group)
                 })
@@ -849,7 +861,13 @@ fn exercise_value(
     );
     let mut map = cards.plain(i).as_map().cloned().unwrap_or_default();
     map.extend(value(&page).into_map().unwrap_or_default());
-    map.insert(
+    // In its place among the keys, as a theme that walks `exercise` sees them.
+    let at = map
+        .keys()
+        .position(|key| key.as_str() == Some("programs"))
+        .unwrap_or(map.len());
+    map.shift_insert(
+        at,
         "taxonomies".into(),
         prepared.term_links.groups(exercise, counts),
     );
@@ -980,7 +998,7 @@ fn render_job(
         None => format!("{}index.html", job.url),
     };
     // (Templates write text: a page is UTF-8 unless a filter made bytes.
-    // Checked 32 bytes at a time: the pages are 200 MB at 10,000 exercises.)
+    // Checked many bytes at a time: the pages are 200 MB at 10,000 exercises.)
     let shown =
         simdutf8::basic::from_utf8(html).is_ok_and(|text| prepared.disclaimer.shown_in(text));
     if !shown {
@@ -1021,6 +1039,7 @@ pub struct Disclaimer<'a> {
 type Finder = memchr::memmem::Finder<'static>;
 
 impl<'a> Disclaimer<'a> {
+    /// The check for the site disclaimer `text`.
     pub fn new(text: &'a str) -> Self {
         let mut escaped = Vec::with_capacity(text.len() + 16);
         let escaped = (tera::escape_html(text, &mut escaped).is_ok() && !escaped.is_empty())

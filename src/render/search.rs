@@ -45,6 +45,8 @@ pub fn write(site: &Site, out: &mut dyn Write) -> io::Result<()> {
     })
 }
 
+/// One exercise's entry in the index, as JSON: `serve` keeps the entries of
+/// exercises that did not change.
 pub fn exercise_entry(e: &Exercise) -> String {
     let mut json = Vec::new();
     write_exercise_entry(e, &mut json);
@@ -52,9 +54,9 @@ pub fn exercise_entry(e: &Exercise) -> String {
 }
 
 /// An exercise's entry, as serde_json would write [`ExerciseEntry`] (the
-/// test `entries_are_what_serde_json_writes` holds them together), with its
+/// test `entries_are_what_serde_json_writes` holds them together), its
 /// texts written by [`json::write_str`]: the body's text is most of the
-/// index.
+/// index. (The small maps of terms go through serde_json.)
 fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
     let entry = ExerciseEntry::of(e);
     let strings: [(&str, &str); 5] = [
@@ -68,39 +70,13 @@ fn write_exercise_entry(e: &Exercise, out: &mut Vec<u8>) {
         out.extend_from_slice(if n == 0 { b"{\"" } else { b",\"" });
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(b"\":");
-        json::write_str(out, value, false);
+        json::write_str(out, value);
     }
-    let mut lists = |key: &str, lists: &mut dyn Iterator<Item = (&str, Vec<&str>)>| {
-        out.extend_from_slice(b",\"");
-        out.extend_from_slice(key.as_bytes());
-        out.extend_from_slice(b"\":{");
-        for (n, (taxonomy, items)) in lists.enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            json::write_str(out, taxonomy, false);
-            out.extend_from_slice(b":[");
-            for (m, item) in items.into_iter().enumerate() {
-                if m > 0 {
-                    out.push(b',');
-                }
-                json::write_str(out, item, false);
-            }
-            out.push(b']');
-        }
-        out.push(b'}');
-    };
-    lists(
-        "terms",
-        &mut entry.terms.iter().map(|(t, items)| (*t, items.clone())),
-    );
-    lists(
-        "labels",
-        &mut entry
-            .labels
-            .iter()
-            .map(|(t, items)| (*t, items.iter().map(String::as_str).collect())),
-    );
+    // (Into memory: cannot fail.)
+    out.extend_from_slice(b",\"terms\":");
+    let _ = serde_json::to_writer(&mut *out, &entry.terms);
+    out.extend_from_slice(b",\"labels\":");
+    let _ = serde_json::to_writer(&mut *out, &entry.labels);
     out.push(b'}');
 }
 
@@ -132,6 +108,7 @@ impl<'a> ExerciseEntry<'a> {
     }
 }
 
+/// The index from the exercises' entries, in the site's order, and the programs.
 pub fn index_from(site: &Site, exercises: &[impl AsRef<str>]) -> Artifact {
     let size = exercises
         .iter()

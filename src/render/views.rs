@@ -321,9 +321,10 @@ pub struct ExerciseView {
     /// do-not-track) when site.yaml has `videos: {embed: true}` and the video
     /// is on YouTube or Vimeo; else empty.
     pub video_embed: Option<String>,
-    /// Programs that include this exercise. (Its `taxonomies`, each with
-    /// this exercise's terms linked, are added from links made once: see
-    /// `render::html::TermLinks`.)
+    // (`taxonomies`, the taxonomies with this exercise's terms, each
+    // linked, stands here among the template's keys: the page adds it from
+    // links made once for the build, `render::html::TermLinks`.)
+    /// Programs that include this exercise.
     pub programs: Vec<Link>,
     pub updated: Option<String>,
     /// Site-relative URL of the printable sheet, when handouts are built.

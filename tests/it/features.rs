@@ -325,6 +325,32 @@ fn theme_yaml_errors_point_into_the_file() {
 /// its own page, and a partial that does more with `root` than print it
 /// gets each page's own.
 #[test]
+fn an_exercise_page_gets_its_data_in_the_documented_order() {
+    // A theme that walks `exercise` sees its keys in one order: the card's,
+    // then the page's, `taxonomies` among them, then `related`.
+    let site = example_site();
+    std::fs::create_dir_all(site.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        site.path().join("templates/exercise.html"),
+        "{% extends \"base.html\" %}{% block main %}<p id=\"keys\">\
+         {% for key, _ in exercise %}{{ key }} {% endfor %}</p>{% endblock main %}",
+    )
+    .expect("write the template");
+    let out = build_ok(site.path());
+    let html = read(&out.join("exercises/cat-cow/index.html"));
+    let keys = html
+        .split("<p id=\"keys\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</p>").next())
+        .expect("the keys");
+    assert!(
+        keys.contains("video_embed taxonomies programs updated handout_url related"),
+        "{keys}"
+    );
+    assert!(keys.starts_with("slug title summary url"), "{keys}");
+}
+
+#[test]
 fn cards_are_made_for_the_page_that_shows_them() {
     let site = example_site();
     let out = build_ok(site.path());
