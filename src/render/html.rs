@@ -1060,46 +1060,49 @@ impl<'a> Disclaimer<'a> {
 /// Whether the disclaimer, escaped the way templates print it, stands whole
 /// in one run of the page's visible text: the usual case, found without
 /// decoding the page into text. The places it stands are found first (one
-/// fast search of the page); only the tags before them are walked, to see
-/// whether a place is in text.
+/// fast search of the page); the markup before each is walked, to see
+/// whether the place is in text.
 fn shows_verbatim(html: &str, escaped: &Finder) -> bool {
     // (Escaped, the disclaimer has no `<`: where it stands, it stands
     // within one run of text, or within one tag, comment or script.)
     let bytes = html.as_bytes();
     let start = find_ignoring_case(html, 0, "<body").unwrap_or(0);
-    let mut places = escaped
-        .find_iter(&bytes[start..])
-        .map(|i| start + i)
-        .peekable();
-    // The usual page: no comment or hidden element before the first place,
-    // so every markup before it is a tag that ends at the first `>` after
-    // its `<`. The place is then in text when the last `<` before it is
-    // closed before it, which needs no walk through all the tags.
-    if let Some(&at) = places.peek()
-        && !memchr::memchr_iter(b'<', &bytes[start..at]).any(|lt| hides(html, start + lt))
-    {
-        let run = match memchr::memrchr(b'<', &bytes[start..at]) {
-            None => start,
-            Some(lt) => memchr::memchr(b'>', &bytes[start + lt..at])
-                .map_or(at + 1, |gt| start + lt + gt + 1),
-        };
-        if run <= at && !inside_entity(&html[run..], at - run) {
-            return true;
-        }
-    }
     // Where the run of text being walked starts.
     let mut run = start;
-    for at in places {
-        while run < at
-            && let Some(lt) = memchr::memchr(b'<', &bytes[run..at])
-        {
-            run = markup_end(html, run + lt);
-        }
+    for at in escaped.find_iter(&bytes[start..]).map(|i| start + i) {
+        run = walk_to(html, run, at);
         if run <= at && !inside_entity(&html[run..], at - run) {
             return true;
         }
     }
     false
+}
+
+/// Walks the markup that starts before `at` from `run`, a place in text,
+/// and returns where the text after the last of it starts (past `at` when
+/// `at` is inside markup). A tag that is neither a comment nor a hidden
+/// element ends at the first `>` after its `<`, so a stretch of such tags
+/// is not walked tag by tag: the stretch ends where the tag of its last
+/// `<` ends (a `<` inside a tag shares that tag's `>`). Only comments and
+/// hidden elements are stopped at.
+fn walk_to(html: &str, mut run: usize, at: usize) -> usize {
+    let bytes = html.as_bytes();
+    while run < at {
+        let hider = memchr::memchr_iter(b'<', &bytes[run..at])
+            .map(|lt| run + lt)
+            .find(|&lt| hides(html, lt));
+        let plain = &bytes[run..hider.unwrap_or(at)];
+        let plain_end = memchr::memrchr(b'<', plain).map(|lt| markup_end(html, run + lt));
+        run = match (plain_end, hider) {
+            // The comment or hidden element starts a markup of its own.
+            (None, Some(hider)) => markup_end(html, hider),
+            (Some(end), Some(hider)) if end <= hider => markup_end(html, hider),
+            // Its `<` is inside a tag (an attribute's value), or there is none.
+            (Some(end), _) => end,
+            (None, None) => return run,
+        };
+    }
+    run
 }
 
 /// Whether byte `at` of `text` is inside an entity (`&lt;` from `l` on):
