@@ -105,12 +105,13 @@ pub fn read<T: DeserializeOwned>(
     let mut errors = Vec::new();
     let mut left_out = Vec::new();
     let mut last = None;
+    let nuls = nul_escapes(file, source, yaml, first_line);
     loop {
         let error = match from_str::<T>(&text) {
             Ok(value) => {
                 return Read {
                     value: Some(value),
-                    errors,
+                    errors: with_nuls(errors, nuls),
                     left_out,
                 };
             }
@@ -142,8 +143,235 @@ pub fn read<T: DeserializeOwned>(
     }
     Read {
         value: None,
-        errors,
+        errors: with_nuls(errors, nuls),
         left_out,
+    }
+}
+
+/// The problems found by reading, with the NUL characters among them in
+/// the order of the file.
+fn with_nuls(mut errors: Vec<Diagnostic>, nuls: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if !nuls.is_empty() {
+        errors.extend(nuls);
+        errors.sort_by_key(|d| (d.line, d.column));
+    }
+    errors
+}
+
+/// Every NUL character that a quoted YAML text holds, written as an escape
+/// (`"\0"`, `"\x00"`, `"\u0000"` or `"\U00000000"`), as an error: no
+/// page, feed or handout can show one (HTML and XML text may not hold it).
+/// A NUL typed into the file itself is refused when the file is read. Only
+/// YAML with a backslash is read again for this.
+fn nul_escapes(file: &Path, source: &str, yaml: &str, first_line: usize) -> Vec<Diagnostic> {
+    if memchr::memchr(b'\\', yaml.as_bytes()).is_none() {
+        return Vec::new();
+    }
+    let Ok(tree) = from_str::<Spanned<Node>>(yaml) else {
+        // (Then the YAML cannot be read at all, which is reported.)
+        return Vec::new();
+    };
+    let mut places = Vec::new();
+    tree.value.nuls(&tree, yaml, &mut places);
+    places.sort_unstable();
+    places.dedup();
+    places
+        .into_iter()
+        .map(|Place { line, column, escape }| {
+            let line = line + first_line - 1;
+            let diagnostic = Diagnostic::error(file, "this text holds a NUL character")
+                .at(source, line, column);
+            match escape {
+                Some(escape) => diagnostic.width(escape.chars().count()).hint(format!(
+                    "remove `{escape}`: a web page or handout cannot show this invisible character"
+                )),
+                None => diagnostic.hint(
+                    "remove the escape `\\0` (or `\\x00`, `\\u0000`): a web page or handout cannot show this invisible character",
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Where a NUL escape is written: line (of the YAML) and column, 1-based,
+/// and the escape, when the text's bytes are known.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    line: usize,
+    column: usize,
+    escape: Option<String>,
+}
+
+/// Any YAML value, read only to find the texts that hold a NUL.
+enum Node {
+    Text(bool),
+    List(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<Node>, Spanned<Node>)>),
+    Other,
+}
+
+impl Node {
+    /// Adds where the NUL escapes of this value, read at `at`, are written.
+    fn nuls(&self, at: &Spanned<Node>, yaml: &str, places: &mut Vec<Place>) {
+        match self {
+            Node::Text(true) => places.push(nul_place(at, yaml)),
+            Node::List(items) => {
+                for item in items {
+                    item.value.nuls(item, yaml, places);
+                }
+            }
+            Node::Map(entries) => {
+                for (key, value) in entries {
+                    key.value.nuls(key, yaml, places);
+                    value.value.nuls(value, yaml, places);
+                }
+            }
+            Node::Text(false) | Node::Other => {}
+        }
+    }
+}
+
+/// Where the first NUL escape of a text is written, in the text where its
+/// value is defined (an anchor's, for an `*alias`); where the text starts
+/// if its bytes are not known.
+fn nul_place(at: &Spanned<Node>, yaml: &str) -> Place {
+    let defined = at.defined;
+    let span = defined.span();
+    let found = span
+        .byte_offset()
+        .zip(span.byte_len())
+        .and_then(|(start, len)| {
+            let start = usize::try_from(start).ok()?;
+            let end = start.checked_add(usize::try_from(len).ok()?)?;
+            let (offset, width) = first_nul_escape(yaml.get(start..end)?)?;
+            Some(start + offset..start + offset + width)
+        });
+    match found {
+        Some(escape) => {
+            let before = &yaml[..escape.start];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            Place {
+                line: before.matches('\n').count() + 1,
+                column: before[line_start..].chars().count() + 1,
+                escape: Some(yaml[escape].to_string()),
+            }
+        }
+        None => Place {
+            line: (defined.line() as usize).max(1),
+            column: (defined.column() as usize).max(1),
+            escape: None,
+        },
+    }
+}
+
+/// The byte offset and length of the first escape in a double-quoted YAML
+/// text (`raw`, quotes included) that stands for a NUL.
+fn first_nul_escape(raw: &str) -> Option<(usize, usize)> {
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'\\', &bytes[at..]) {
+        let escape = at + found;
+        let rest = &raw[escape + 1..];
+        let zeros = |digits: usize| {
+            rest.get(1..=digits)
+                .is_some_and(|d| d.bytes().all(|b| b == b'0'))
+        };
+        let width = match rest.as_bytes().first() {
+            Some(b'0') => Some(2),
+            Some(b'x') if zeros(2) => Some(4),
+            Some(b'u') if zeros(4) => Some(6),
+            Some(b'U') if zeros(8) => Some(10),
+            _ => None,
+        };
+        if let Some(width) = width {
+            return Some((escape, width));
+        }
+        // Past the escaped character (`\\` is one backslash).
+        at = escape + 2;
+        if at > bytes.len() {
+            return None;
+        }
+    }
+    None
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Node, E> {
+        Ok(Node::Text(text.contains('\0')))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_i128<E>(self, _: i128) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_u128<E>(self, _: u128) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Other)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, inner: D) -> Result<Node, D::Error> {
+        serde::Deserialize::deserialize(inner)
+    }
+
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, inner: D) -> Result<Node, D::Error> {
+        serde::Deserialize::deserialize(inner)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::List(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Node::Map(entries))
     }
 }
 
@@ -869,6 +1097,82 @@ mod tests {
         assert_eq!(key_position(source, &["clinic"]), Some((2, 8)));
         assert_eq!(key_position(source, &["logo"]), None, "not at the top");
         assert_eq!(key_position(source, &["title", "logo"]), None);
+    }
+
+    /// (line, column, underlined width, hint) of each NUL error of `yaml`,
+    /// read as lines 2 on of a file.
+    fn nuls(yaml: &str) -> Vec<(usize, usize, usize, String)> {
+        let source = format!("---\n{yaml}---\n");
+        read::<serde_json::Value>(Path::new("a.md"), &source, yaml, 2)
+            .errors
+            .into_iter()
+            .filter(|d| d.message == "this text holds a NUL character")
+            .map(|d| (d.line, d.column, d.width, d.hint.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn a_nul_escape_is_an_error_where_it_is_written() {
+        assert_eq!(
+            nuls("title: \"Cat\\0\"\nsummary: \"\\x00x\"\n"),
+            vec![
+                (
+                    2,
+                    12,
+                    2,
+                    "remove `\\0`: a web page or handout cannot show this invisible character"
+                        .into()
+                ),
+                (
+                    3,
+                    11,
+                    4,
+                    "remove `\\x00`: a web page or handout cannot show this invisible character"
+                        .into()
+                ),
+            ]
+        );
+        let found = |yaml: &str| {
+            nuls(yaml)
+                .into_iter()
+                .map(|(l, c, w, _)| (l, c, w))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(found("a: [\"\\u0000\"]\n"), [(2, 6, 6)], "in a list");
+        assert_eq!(
+            found("a:\n  b: \"\\U00000000\"\n"),
+            [(3, 7, 10)],
+            "in a map"
+        );
+        assert_eq!(found("\"k\\0\": v\n"), [(2, 3, 2)], "in a key");
+        assert_eq!(
+            found("a: \"é \\\\0 \\0\"\n"),
+            [(2, 11, 2)],
+            "after an escaped backslash, in characters"
+        );
+        assert_eq!(
+            found("a: &x \"\\0\"\nb: *x\nc: *x\n"),
+            [(2, 8, 2)],
+            "an anchor's text once, where it is written"
+        );
+        assert_eq!(
+            found("a: \"x\n  y\\0\"\n"),
+            [(3, 4, 2)],
+            "on the second line of a text"
+        );
+    }
+
+    #[test]
+    fn a_backslash_that_makes_no_nul_is_no_error() {
+        for yaml in [
+            "a: C:\\0 drive\n",
+            "a: 'single \\0'\n",
+            "a: \"\\\\0\"\n",
+            "a: \"\\x01 \\u0001 \\t\"\n",
+            "a: |\n  block \\0\n",
+        ] {
+            assert_eq!(nuls(yaml), [], "{yaml}");
+        }
     }
 
     #[test]

@@ -634,9 +634,9 @@ struct Cards<'a> {
 }
 
 /// The root a card's `html` is made with once, to be replaced by each
-/// page's own. It holds a NUL, which no template text can (checked), and
-/// which a value can hold only from a YAML escape (`"\0"`): a card, site or
-/// assets value that holds one is made the slow way.
+/// page's own. It holds a NUL, which no template text can (checked), nor
+/// content (a NUL in a file or a YAML escape `"\0"` is an error); a card,
+/// site or assets value that holds one all the same is made the slow way.
 pub(crate) const ANY_ROOT: &str = "\0movepress-root\0";
 
 /// A card's `html` in the pieces between the places its root goes, or

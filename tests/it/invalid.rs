@@ -103,6 +103,7 @@ invalid! {
     errors_on_broken_internal_link: "broken-internal-link" at "content/exercises/cat-cow.md:32:26" says "the link target `@/exercises/bird-dgo.md` does not exist";
     errors_on_broken_internal_link_in_program_intro: "broken-internal-link-in-intro" at "content/programs/daily.yaml:7:12" says "the link target `@/programs/nightly.yaml` does not exist";
     errors_on_nul_byte: "nul-byte" at "content/exercises/cat-cow.md:26:12" says "this file contains a NUL byte";
+    errors_on_nul_escape: "nul-escape" at "content/exercises/cat-cow.md:2:16" says "this text holds a NUL character";
     errors_on_number_with_leading_zero: "yaml11-octal" at "content/exercises/cat-cow.md:10:9" says "the number `0123` starts with a zero";
     errors_on_utf16_without_byte_order_mark: "utf16-without-bom" at "content/exercises/cat-cow.md" says "this file is saved as UTF-16";
     errors_on_text_where_a_list_belongs: "wrong-type-list" at "content/exercises/cat-cow.md:19:10" says "expected a list";
