@@ -161,13 +161,26 @@ fn with_nuls(mut errors: Vec<Diagnostic>, nuls: Vec<Diagnostic>) -> Vec<Diagnost
 /// Every NUL character that a quoted YAML text holds, written as an escape
 /// (`"\0"`, `"\x00"`, `"\u0000"` or `"\U00000000"`), as an error: no
 /// page, feed or handout can show one (HTML and XML text may not hold it).
-/// A NUL typed into the file itself is refused when the file is read. Only
-/// YAML with a backslash is read again for this.
+/// A `!!binary` value that holds one is an error too. A NUL typed into the
+/// file itself is refused when the file is read. Only YAML with a
+/// backslash or a `binary` tag is read again for this.
 fn nul_escapes(file: &Path, source: &str, yaml: &str, first_line: usize) -> Vec<Diagnostic> {
-    if memchr::memchr(b'\\', yaml.as_bytes()).is_none() {
+    if memchr::memchr(b'\\', yaml.as_bytes()).is_none()
+        && memchr::memmem::find(yaml.as_bytes(), b"binary").is_none()
+    {
         return Vec::new();
     }
-    let Ok(tree) = from_str::<Spanned<Node>>(yaml) else {
+    // Read with whatever the real reading refuses let through (a repeated
+    // key, `.nan`): that is reported by itself, and must not hide a NUL.
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
+        with_snippet: false,
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_COPIED_VALUES,
+        },
+    };
+    let Ok(tree) = serde_saphyr::from_str_with_options::<Spanned<Node>>(yaml, options) else {
         // (Then the YAML cannot be read at all, which is reported.)
         return Vec::new();
     };
@@ -186,7 +199,7 @@ fn nul_escapes(file: &Path, source: &str, yaml: &str, first_line: usize) -> Vec<
                     "remove `{escape}`: a web page or handout cannot show this invisible character"
                 )),
                 None => diagnostic.hint(
-                    "remove the escape `\\0` (or `\\x00`, `\\u0000`): a web page or handout cannot show this invisible character",
+                    "write the text itself, without the invisible character: a web page or handout cannot show it",
                 ),
             }
         })
@@ -233,7 +246,7 @@ impl Node {
 
 /// Where the first NUL escape of a text is written, in the text where its
 /// value is defined (an anchor's, for an `*alias`); where the text starts
-/// if its bytes are not known.
+/// if there is none (a `!!binary` value) or its bytes are not known.
 fn nul_place(at: &Spanned<Node>, yaml: &str) -> Place {
     let defined = at.defined;
     let span = defined.span();
@@ -338,8 +351,9 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
         Ok(Node::Other)
     }
 
-    fn visit_bytes<E>(self, _: &[u8]) -> Result<Node, E> {
-        Ok(Node::Other)
+    fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Node, E> {
+        // (`!!binary`: read into a text field, its bytes are the text.)
+        Ok(Node::Text(bytes.contains(&0)))
     }
 
     fn visit_unit<E>(self) -> Result<Node, E> {
@@ -1160,6 +1174,27 @@ mod tests {
             [(3, 4, 2)],
             "on the second line of a text"
         );
+        assert_eq!(
+            found("a: \"\\0\"\nb: .nan\nc: [.inf]\n"),
+            [(2, 5, 2)],
+            "beside what the reading refuses later"
+        );
+        assert_eq!(
+            found("a: x\na: \"\\0\"\n"),
+            [(3, 5, 2)],
+            "in a repeated key's value"
+        );
+        assert_eq!(
+            nuls("a: !!binary Q2F0AA==\n"),
+            [(
+                2,
+                13,
+                1,
+                "write the text itself, without the invisible character: a web page or handout cannot show it"
+                    .into()
+            )],
+            "a `!!binary` text, with no backslash in the file"
+        );
     }
 
     #[test]
@@ -1170,6 +1205,7 @@ mod tests {
             "a: \"\\\\0\"\n",
             "a: \"\\x01 \\u0001 \\t\"\n",
             "a: |\n  block \\0\n",
+            "a: !!binary Q2F0\n",
         ] {
             assert_eq!(nuls(yaml), [], "{yaml}");
         }

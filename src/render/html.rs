@@ -635,8 +635,9 @@ struct Cards<'a> {
 
 /// The root a card's `html` is made with once, to be replaced by each
 /// page's own. It holds a NUL, which no template text can (checked), nor
-/// content (a NUL in a file or a YAML escape `"\0"` is an error); a card,
-/// site or assets value that holds one all the same is made the slow way.
+/// content (a NUL in a file, a YAML escape `"\0"` or a `!!binary` value
+/// is an error); a card, site or assets value that holds one all the same
+/// is made the slow way.
 pub(crate) const ANY_ROOT: &str = "\0movepress-root\0";
 
 /// A card's `html` in the pieces between the places its root goes, or
