@@ -172,14 +172,9 @@ fn nul_escapes(file: &Path, source: &str, yaml: &str, first_line: usize) -> Vec<
     }
     // Read with whatever the real reading refuses let through (a repeated
     // key, `.nan`): that is reported by itself, and must not hide a NUL.
-    let options = serde_saphyr::options! {
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
-        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::PassThrough,
-        with_snippet: false,
-        alias_limits: serde_saphyr::alias_limits! {
-            max_total_replayed_events: MAX_COPIED_VALUES,
-        },
-    };
+    let mut options = options();
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
     let Ok(tree) = serde_saphyr::from_str_with_options::<Spanned<Node>>(yaml, options) else {
         // (Then the YAML cannot be read at all, which is reported.)
         return Vec::new();
@@ -261,11 +256,10 @@ fn nul_place(at: &Spanned<Node>, yaml: &str) -> Place {
         });
     match found {
         Some(escape) => {
-            let before = &yaml[..escape.start];
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let (line, column) = crate::content::line_column(yaml, escape.start);
             Place {
-                line: before.matches('\n').count() + 1,
-                column: before[line_start..].chars().count() + 1,
+                line,
+                column,
                 escape: Some(yaml[escape].to_string()),
             }
         }
@@ -410,7 +404,12 @@ pub fn quietly<T: DeserializeOwned>(yaml: &str) -> Option<T> {
 }
 
 fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
-    let options = serde_saphyr::options! {
+    serde_saphyr::from_str_with_options::<T>(yaml, options())
+}
+
+/// How every YAML file is read.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         // `yes`/`no`/`on`/`off` are strings, not booleans: YAML 1.1 surprises are errors.
         strict_booleans: true,
         with_snippet: false,
@@ -420,8 +419,7 @@ fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, serde_saphyr::Error> {
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_COPIED_VALUES,
         },
-    };
-    serde_saphyr::from_str_with_options::<T>(yaml, options)
+    }
 }
 
 /// How much of its entry an error takes when the entry is left out; `None`
@@ -1146,44 +1144,38 @@ mod tests {
                 ),
             ]
         );
-        let found = |yaml: &str| {
-            nuls(yaml)
+        for (yaml, expected, case) in [
+            ("a: [\"\\u0000\"]\n", (2, 6, 6), "in a list"),
+            ("a:\n  b: \"\\U00000000\"\n", (3, 7, 10), "in a map"),
+            ("\"k\\0\": v\n", (2, 3, 2), "in a key"),
+            (
+                "a: \"é \\\\0 \\0\"\n",
+                (2, 11, 2),
+                "after an escaped backslash, in characters",
+            ),
+            (
+                "a: &x \"\\0\"\nb: *x\nc: *x\n",
+                (2, 8, 2),
+                "an anchor's text once, where it is written",
+            ),
+            (
+                "a: \"x\n  y\\0\"\n",
+                (3, 4, 2),
+                "on the second line of a text",
+            ),
+            (
+                "a: \"\\0\"\nb: .nan\nc: [.inf]\n",
+                (2, 5, 2),
+                "beside what the reading refuses later",
+            ),
+            ("a: x\na: \"\\0\"\n", (3, 5, 2), "in a repeated key's value"),
+        ] {
+            let found: Vec<_> = nuls(yaml)
                 .into_iter()
                 .map(|(l, c, w, _)| (l, c, w))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(found("a: [\"\\u0000\"]\n"), [(2, 6, 6)], "in a list");
-        assert_eq!(
-            found("a:\n  b: \"\\U00000000\"\n"),
-            [(3, 7, 10)],
-            "in a map"
-        );
-        assert_eq!(found("\"k\\0\": v\n"), [(2, 3, 2)], "in a key");
-        assert_eq!(
-            found("a: \"é \\\\0 \\0\"\n"),
-            [(2, 11, 2)],
-            "after an escaped backslash, in characters"
-        );
-        assert_eq!(
-            found("a: &x \"\\0\"\nb: *x\nc: *x\n"),
-            [(2, 8, 2)],
-            "an anchor's text once, where it is written"
-        );
-        assert_eq!(
-            found("a: \"x\n  y\\0\"\n"),
-            [(3, 4, 2)],
-            "on the second line of a text"
-        );
-        assert_eq!(
-            found("a: \"\\0\"\nb: .nan\nc: [.inf]\n"),
-            [(2, 5, 2)],
-            "beside what the reading refuses later"
-        );
-        assert_eq!(
-            found("a: x\na: \"\\0\"\n"),
-            [(3, 5, 2)],
-            "in a repeated key's value"
-        );
+                .collect();
+            assert_eq!(found, [expected], "{case}");
+        }
         assert_eq!(
             nuls("a: !!binary Q2F0AA==\n"),
             [(
