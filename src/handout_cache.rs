@@ -104,6 +104,8 @@ impl<'a> Keys<'a> {
         let exercises = site
             .exercises
             .par_iter()
+            // (A few at a time, so that the cores finish together.)
+            .with_max_len(16)
             .map(|exercise| {
                 // (Hashed as it is written: no copy of the exercise's bytes.)
                 let mut hash = hash_of(shown(exercise, &site.links, chunked()));

@@ -44,6 +44,29 @@ pub fn drop_later<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
+/// Whether the process ends when its one command is done (see [`ends_after_this`]).
+static ENDS_AFTER_THIS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Tells movepress that the process ends when this one command is done
+/// (`build`, `check`, not `serve`): what is no longer needed at the end is
+/// then left for the system to take back with the whole process, instead
+/// of being freed piece by piece (tens of thousands of values at 10,000
+/// exercises, which kept a core busy while the last files were written).
+pub fn ends_after_this() {
+    ENDS_AFTER_THIS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Lets go of `value`, needed no more until the end of the command: freed
+/// on another thread ([`drop_later`]), or not freed at all when the process
+/// ends after this command ([`ends_after_this`]).
+pub fn done_with<T: Send + 'static>(value: T) {
+    if ENDS_AFTER_THIS.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop_later(value);
+    }
+}
+
 /// What `build` and `check` were asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
@@ -203,7 +226,7 @@ impl Loaded {
             },
         );
         let mut errors = metas;
-        drop_later((site, theme));
+        done_with((site, theme));
         let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
             (Ok(pages), Ok(handouts)) if errors.is_empty() => (pages, handouts),
             (pages, handouts) => {
@@ -411,6 +434,8 @@ pub fn handouts(
         .collect();
     let results: Vec<Result<bool, Vec<Diagnostic>>> = sheets
         .par_iter()
+        // (A few at a time, so that the cores finish together.)
+        .with_max_len(16)
         .map(|sheet| {
             let (path, key) = match sheet {
                 Sheet::Program(p) => (

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Serve { .. }) {
         keep_freed_memory();
+        movepress::ends_after_this();
     }
     match cli.command {
         Command::Build {

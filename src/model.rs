@@ -20,6 +20,35 @@ pub struct Site {
     /// Internal link targets: source path under content/ (`exercises/cat-cow.md`)
     /// -> site-relative address (`exercises/cat-cow/`).
     pub links: std::sync::Arc<std::collections::BTreeMap<String, String>>,
+    /// Where each exercise is in `exercises`, by slug: made on first use.
+    pub positions: ExercisePositions,
+}
+
+/// Finds an exercise's position in [`Site::exercises`] by its slug's hash:
+/// pages and handouts look up tens of thousands of slugs (related
+/// exercises, program steps), and a binary search through thousands of
+/// exercises reads a slug far away in memory at each step. Every answer is
+/// checked against the exercise found, so a stale or colliding entry only
+/// sends the lookup to the binary search.
+#[derive(Default)]
+pub struct ExercisePositions(std::sync::OnceLock<rustc_hash::FxHashMap<u64, u32>>);
+
+impl Clone for ExercisePositions {
+    /// A copy starts empty: the copied site may change its exercises.
+    fn clone(&self) -> Self {
+        ExercisePositions::default()
+    }
+}
+
+impl std::fmt::Debug for ExercisePositions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExercisePositions")
+    }
+}
+
+fn slug_hash(slug: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(slug)
 }
 
 /// site.yaml, checked.
@@ -358,9 +387,25 @@ impl Site {
 
     /// Where the exercise with this slug is in `exercises`.
     pub fn exercise_position(&self, slug: &str) -> Option<usize> {
-        self.exercises
-            .binary_search_by(|e| e.slug.as_str().cmp(slug))
-            .ok()
+        let positions = self.positions.0.get_or_init(|| {
+            let mut positions = rustc_hash::FxHashMap::default();
+            positions.reserve(self.exercises.len());
+            for (i, exercise) in self.exercises.iter().enumerate() {
+                if let Ok(i) = u32::try_from(i) {
+                    positions.entry(slug_hash(&exercise.slug)).or_insert(i);
+                }
+            }
+            positions
+        });
+        match positions.get(&slug_hash(slug)) {
+            Some(&i) if self.exercises.get(i as usize).is_some_and(|e| e.slug == slug) => {
+                Some(i as usize)
+            }
+            _ => self
+                .exercises
+                .binary_search_by(|e| e.slug.as_str().cmp(slug))
+                .ok(),
+        }
     }
 }
 

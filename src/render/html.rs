@@ -278,9 +278,9 @@ fn render_pages<T: Send>(
             made
         })
         .collect();
-    // Tens of thousands of card values: freed on another thread, not by
-    // this one while the last handouts are still being made.
-    crate::drop_later(prepared.cards.into_values());
+    // Tens of thousands of card values: not freed by this thread while the
+    // last handouts are still being made (see `done_with`).
+    crate::done_with(prepared.cards.into_values());
     results.sort_by_key(|(i, _)| *i);
     let results = results.into_iter().map(|(_, result)| result);
     let mut kept = Vec::new();
@@ -517,6 +517,16 @@ struct TermLinks {
     /// By taxonomy: the group (a [`views::TermGroup`] without terms) and
     /// each term's link.
     groups: std::collections::BTreeMap<Taxonomy, (tera::Map, HashMap<String, Value>)>,
+    /// Groups with their terms made so far, by a hash of the taxonomy and
+    /// the terms: thousands of exercises share a few hundred sets of terms.
+    made: RwLock<HashMap<u64, Vec<MadeGroup>>>,
+}
+
+/// A taxonomy's group with the terms it was made for.
+struct MadeGroup {
+    taxonomy: Taxonomy,
+    terms: Vec<String>,
+    group: Value,
 }
 
 impl TermLinks {
@@ -539,7 +549,10 @@ impl TermLinks {
                 (taxonomy, (empty, links))
             })
             .collect();
-        TermLinks { groups }
+        TermLinks {
+            groups,
+            made: RwLock::default(),
+        }
     }
 
     /// The taxonomies in which `exercise` has terms, each with those terms
@@ -548,25 +561,47 @@ impl TermLinks {
         let groups: Vec<Value> = Taxonomy::ALL
             .iter()
             .filter_map(|&taxonomy| {
-                let (group, links) = self.groups.get(&taxonomy)?;
-                let terms: Vec<Value> = exercise
-                    .terms(taxonomy)
-                    .into_iter()
-                    .map(|term| {
-                        links
-                            .get(term)
-                            .cloned()
-                            .unwrap_or_else(|| value(&counts.link(taxonomy, term)))
-                    })
-                    .collect();
-                (!terms.is_empty()).then(|| {
-                    let mut group = group.clone();
-                    group.insert("terms".into(), Value::from(terms));
-                    Value::from(group)
-                })
+                let terms = exercise.terms(taxonomy);
+                (!terms.is_empty()).then(|| self.group(taxonomy, &terms, counts))?
             })
             .collect();
         Value::from(groups)
+    }
+
+    /// The group of `taxonomy` with these terms linked, made once for each
+    /// set of terms.
+    fn group(&self, taxonomy: Taxonomy, terms: &[&str], counts: &TermCounts) -> Option<Value> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+        (taxonomy, terms).hash(&mut hasher);
+        let hash = hasher.finish();
+        let same = |made: &MadeGroup| made.taxonomy == taxonomy && made.terms.iter().eq(terms);
+        if let Ok(made) = self.made.read()
+            && let Some(made) = made.get(&hash).and_then(|m| m.iter().find(|m| same(m)))
+        {
+            return Some(made.group.clone());
+        }
+        let (group, links) = self.groups.get(&taxonomy)?;
+        let links: Vec<Value> = terms
+            .iter()
+            .map(|&term| {
+                links
+                    .get(term)
+                    .cloned()
+                    .unwrap_or_else(|| value(&counts.link(taxonomy, term)))
+            })
+            .collect();
+        let mut group = group.clone();
+        group.insert("terms".into(), Value::from(links));
+        let group = Value::from(group);
+        if let Ok(mut made) = self.made.write() {
+            made.entry(hash).or_default().push(MadeGroup {
+                taxonomy,
+                terms: terms.iter().map(|t| t.to_string()).collect(),
+                group: group.clone(),
+            });
+        }
+        Some(group)
     }
 }
 

@@ -710,6 +710,7 @@ mod tests {
             pages: vec![],
             static_files: vec![],
             links: Default::default(),
+            positions: Default::default(),
         };
         (root, site)
     }
