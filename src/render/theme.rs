@@ -87,7 +87,14 @@ fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<
         let yaml = files
             .iter()
             .find(|(p, _, _)| p == "theme.yaml")
-            .map(|(_, o, b)| (o.clone(), String::from_utf8_lossy(b).into_owned()));
+            .map(|(_, o, b)| {
+                // (Without a byte-order mark, as site.yaml is read: the
+                // snippet under an error would show it as a character, and
+                // underline one column too far left.)
+                let text = String::from_utf8_lossy(b);
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+                (o.clone(), text.to_string())
+            });
         let parent = match yaml {
             Some((origin, text)) if !text.trim().is_empty() => {
                 let mut file: ThemeFile = crate::content::yaml::parse(&origin, &text, &text, 1)?;

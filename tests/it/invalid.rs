@@ -94,6 +94,7 @@ invalid! {
     errors_on_unknown_side: "bad-sides" at "content/programs/daily.yaml:9:31" says "unknown side `up`";
     errors_on_program_without_exercises: "program-without-exercises" at "content/programs/daily.yaml:3:12" says "the program has no exercises";
     errors_on_unknown_theme: "unknown-theme" at "site.yaml" says "unknown theme `clinc`";
+    errors_in_a_theme_yaml_with_a_byte_order_mark_point_at_the_word: "theme-yaml-bom" at "themes/mine/theme.yaml:1:1" says "unknown key `colours`";
     errors_when_a_template_drops_the_disclaimer: "template-drops-disclaimer" at "templates/" says "do not show the site disclaimer";
     errors_on_template_syntax: "template-syntax-error" at "templates/exercise.html:3:" says "template error";
     errors_on_template_unknown_field: "template-unknown-field" at "templates/exercise.html:3:" says "template error";
