@@ -47,7 +47,21 @@ struct RawConfig {
     /// Exercise videos.
     #[serde(default)]
     videos: Option<RawVideos>,
+    /// The Atom feed.
+    #[serde(default)]
+    feed: Option<RawFeed>,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    /// How many of the newest exercises and programs feed.xml lists, 1 to
+    /// 10,000 (default 50): what readers check for news, not the whole library.
+    limit: Option<Spanned<i64>>,
+}
+
+/// feed.xml's entries when site.yaml does not say.
+pub const FEED_LIMIT: u32 = 50;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -400,6 +414,16 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
     };
 
     let embed_videos = raw.videos.and_then(|v| v.embed).unwrap_or(false);
+    let feed_limit = ranged(
+        file,
+        source,
+        raw.feed.as_ref().and_then(|f| f.limit.as_ref()),
+        "limit",
+        1,
+        10_000,
+        FEED_LIMIT,
+        &mut errors,
+    ) as usize;
     let markdown = MarkdownSettings {
         allow_html: raw.markdown.and_then(|m| m.allow_html).unwrap_or(false),
     };
@@ -416,6 +440,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Config, Vec<Diagnostic>> {
             handouts,
             markdown,
             embed_videos,
+            feed_limit,
         })
     } else {
         Err(errors)

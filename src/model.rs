@@ -66,6 +66,8 @@ pub struct Config {
     pub markdown: MarkdownSettings,
     /// Embed YouTube and Vimeo videos (privacy-friendly players) instead of linking them.
     pub embed_videos: bool,
+    /// How many entries feed.xml holds at most: the newest.
+    pub feed_limit: usize,
 }
 
 /// The clinic behind the site, shown in headers and footers.
@@ -398,7 +400,12 @@ impl Site {
             positions
         });
         match positions.get(&slug_hash(slug)) {
-            Some(&i) if self.exercises.get(i as usize).is_some_and(|e| e.slug == slug) => {
+            Some(&i)
+                if self
+                    .exercises
+                    .get(i as usize)
+                    .is_some_and(|e| e.slug == slug) =>
+            {
                 Some(i as usize)
             }
             _ => self

@@ -571,10 +571,8 @@ impl TermLinks {
     /// The group of `taxonomy` with these terms linked, made once for each
     /// set of terms.
     fn group(&self, taxonomy: Taxonomy, terms: &[&str], counts: &TermCounts) -> Option<Value> {
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-        (taxonomy, terms).hash(&mut hasher);
-        let hash = hasher.finish();
+        use std::hash::BuildHasher;
+        let hash = rustc_hash::FxBuildHasher.hash_one((taxonomy, terms));
         let same = |made: &MadeGroup| made.taxonomy == taxonomy && made.terms.iter().eq(terms);
         if let Ok(made) = self.made.read()
             && let Some(made) = made.get(&hash).and_then(|m| m.iter().find(|m| same(m)))

@@ -67,8 +67,8 @@ pub fn robots(site: &Site) -> Artifact {
     )
 }
 
-/// feed.xml: an Atom feed of exercises and programs, newest `updated` first.
-/// Content without a date is left out: a feed entry needs one, and dates
+/// feed.xml: an Atom feed of exercises and programs, newest `updated` first,
+/// the newest `feed.limit` of them (site.yaml). Content without a date is left out: a feed entry needs one, and dates
 /// never come from the clock.
 pub fn feed(site: &Site) -> Artifact {
     let base = &site.config.base_url;
@@ -97,6 +97,7 @@ pub fn feed(site: &Site) -> Artifact {
         }))
         .collect();
     entries.sort_by(|a, b| b.0.cmp(a.0).then(a.3.cmp(&b.3)));
+    entries.truncate(site.config.feed_limit);
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );

@@ -179,6 +179,50 @@ fn check_links(out: &Path, base_url: &str) -> usize {
 }
 
 #[test]
+fn the_feed_lists_the_newest_entries_up_to_its_limit() {
+    let site = example_site();
+    let config = site.path().join("site.yaml");
+    let yaml = read(&config);
+    std::fs::write(&config, format!("{yaml}\nfeed:\n  limit: 3\n")).unwrap();
+    let unchanged = example_site();
+    let all = read(&build_ok(unchanged.path()).join("feed.xml"));
+    let out = build_ok(site.path());
+    let feed = read(&out.join("feed.xml"));
+    let entries = |feed: &str| -> Vec<String> {
+        let doc = roxmltree::Document::parse(feed).expect("feed.xml is XML");
+        doc.root_element()
+            .children()
+            .filter(|n| n.has_tag_name("entry"))
+            .map(|e| {
+                e.children()
+                    .find(|n| n.has_tag_name("id"))
+                    .unwrap()
+                    .text()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let (all, limited) = (entries(&all), entries(&feed));
+    assert_eq!(
+        all.len(),
+        22,
+        "the example's 22 dated entries are under the default limit"
+    );
+    assert_eq!(limited, all[..3], "the 3 newest, in the same order");
+
+    // A limit out of range is an error at the number.
+    std::fs::write(&config, format!("{yaml}\nfeed:\n  limit: 0\n")).unwrap();
+    let result = movepress(site.path(), &["build"]);
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    let line = yaml.lines().count() + 3;
+    assert!(err.contains(&format!("site.yaml:{line}:10")), "{err}");
+    assert!(err.contains("`limit` is 0, which is out of range"), "{err}");
+    assert!(err.contains("use a whole number from 1 to 10000"), "{err}");
+}
+
+#[test]
 fn every_link_resolves_under_a_base_url_with_a_path() {
     let site = example_site();
     let base = "https://example.org/clinic/";

@@ -701,6 +701,7 @@ mod tests {
             },
             markdown: MarkdownSettings::default(),
             embed_videos: false,
+            feed_limit: 50,
         };
         let site = Site {
             root: root.path().to_path_buf(),
