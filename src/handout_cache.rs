@@ -82,7 +82,13 @@ pub struct Keys<'a> {
 impl<'a> Keys<'a> {
     pub fn new(site: &'a Site, options: &HandoutOptions) -> Keys<'a> {
         use rayon::prelude::*;
-        let shared = Sha256::digest(format!("{:?}\n{options:?}", site.config)).to_vec();
+        // (Not the feed's length, which no handout shows: changing it must
+        // not make every handout again.)
+        let config = crate::model::Config {
+            feed_limit: 0,
+            ..site.config.clone()
+        };
+        let shared = Sha256::digest(format!("{config:?}\n{options:?}")).to_vec();
         let read = |file: &str| fs::read(site.root.join("static").join(file)).unwrap_or_default();
         let logo = site
             .config
@@ -104,8 +110,7 @@ impl<'a> Keys<'a> {
         let exercises = site
             .exercises
             .par_iter()
-            // (A few at a time, so that the cores finish together.)
-            .with_max_len(16)
+            .with_max_len(crate::FILES_PER_TASK)
             .map(|exercise| {
                 // (Hashed as it is written: no copy of the exercise's bytes.)
                 let mut hash = hash_of(shown(exercise, &site.links, chunked()));

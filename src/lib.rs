@@ -44,6 +44,12 @@ pub fn drop_later<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
+/// How many files one parallel task parses, checks, keys or makes at most:
+/// small enough that the cores finish together (rayon otherwise splits a
+/// list in four and does not split a quarter already under way), large
+/// enough that handing out the tasks costs nothing next to the work.
+pub(crate) const FILES_PER_TASK: usize = 16;
+
 /// Whether the process ends when its one command is done (see [`ends_after_this`]).
 static ENDS_AFTER_THIS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -434,8 +440,7 @@ pub fn handouts(
         .collect();
     let results: Vec<Result<bool, Vec<Diagnostic>>> = sheets
         .par_iter()
-        // (A few at a time, so that the cores finish together.)
-        .with_max_len(16)
+        .with_max_len(FILES_PER_TASK)
         .map(|sheet| {
             let (path, key) = match sheet {
                 Sheet::Program(p) => (

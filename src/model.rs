@@ -420,6 +420,42 @@ impl Site {
 mod tests {
     use super::*;
 
+    /// The hash index answers as the binary search does, for every slug
+    /// and for slugs not there, and still when the exercises changed
+    /// after it was made.
+    #[test]
+    fn exercise_positions_agree_with_a_binary_search() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (mut site, _) = crate::content::load(root, crate::content::LoadOptions::default())
+            .expect("the example site loads");
+        let base = (*site.exercises[0]).clone();
+        let search = |site: &Site, slug: &str| {
+            site.exercises
+                .binary_search_by(|e| e.slug.as_str().cmp(slug))
+                .ok()
+        };
+        let mut asked: Vec<String> = site.exercises.iter().map(|e| e.slug.clone()).collect();
+        asked.extend(["cat".into(), "zzz".into(), String::new()]);
+        assert!(asked.len() > 10);
+        for slug in &asked {
+            assert_eq!(site.exercise_position(slug), search(&site, slug), "{slug}");
+        }
+        // The index is made; the list changes under it (a field anyone may set).
+        site.exercises.remove(1);
+        site.exercises.push(std::sync::Arc::new(Exercise {
+            slug: "zzz-last".into(),
+            ..base
+        }));
+        asked.push("zzz-last".into());
+        for slug in &asked {
+            assert_eq!(
+                site.exercise_position(slug),
+                search(&site, slug),
+                "{slug} after the change"
+            );
+        }
+    }
+
     #[test]
     fn dosage_line_reads_like_a_prescription() {
         let d = Dosage {

@@ -213,11 +213,6 @@ impl ParseCache {
     }
 }
 
-/// How many files one parallel task parses or checks at most: small
-/// enough that the cores finish together, large enough that handing out
-/// the tasks costs nothing next to the parsing.
-const FILES_PER_TASK: usize = 16;
-
 /// Parses the files that are not in `cache` (in parallel) and returns every
 /// file's result in order; the cache then holds exactly these files.
 fn parse_all<T: Clone + Send + Sync>(
@@ -250,7 +245,7 @@ fn parse_all<T: Clone + Send + Sync>(
     let results: Vec<Parse<T>> = files
         .par_iter()
         .zip(kept)
-        .with_max_len(FILES_PER_TASK)
+        .with_max_len(crate::FILES_PER_TASK)
         .map(|((file, text), kept)| match (kept, text) {
             (Some(result), _) => result.clone(),
             (None, Ok(text)) => parse(file, text).map(Arc::new),
@@ -744,7 +739,7 @@ fn assemble(
     let previous = &assembled.exercises;
     let checked: Vec<(Vec<Diagnostic>, Arc<Exercise>)> = in_order
         .par_iter()
-        .with_max_len(FILES_PER_TASK)
+        .with_max_len(crate::FILES_PER_TASK)
         .map(|&(_, parsed)| {
             let mut problems = Vec::new();
             let file = &parsed.exercise.source;

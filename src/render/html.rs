@@ -592,7 +592,9 @@ impl TermLinks {
         let mut group = group.clone();
         group.insert("terms".into(), Value::from(links));
         let group = Value::from(group);
-        if let Ok(mut made) = self.made.write() {
+        if let Ok(mut made) = self.made.write()
+            && !made.get(&hash).is_some_and(|m| m.iter().any(same))
+        {
             made.entry(hash).or_default().push(MadeGroup {
                 taxonomy,
                 terms: terms.iter().map(|t| t.to_string()).collect(),

@@ -68,8 +68,8 @@ pub fn robots(site: &Site) -> Artifact {
 }
 
 /// feed.xml: an Atom feed of exercises and programs, newest `updated` first,
-/// the newest `feed.limit` of them (site.yaml). Content without a date is left out: a feed entry needs one, and dates
-/// never come from the clock.
+/// the newest `feed.limit` of them (site.yaml). Content without a date is
+/// left out: a feed entry needs one, and dates never come from the clock.
 pub fn feed(site: &Site) -> Artifact {
     let base = &site.config.base_url;
     let mut entries: Vec<(&str, &str, &str, String)> = site

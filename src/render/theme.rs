@@ -84,17 +84,18 @@ fn chain(root: &Path, name: &str) -> Result<(Vec<ThemeFiles>, HandoutLook), Vec<
         }
         let files = theme_files(root, &current)?;
         names.push(current.clone());
+        // Read as site.yaml is: a byte-order mark left out (the snippet under
+        // an error would show it, and underline a column too far left), and
+        // UTF-16 or bytes that are not UTF-8 reported as such.
         let yaml = files
             .iter()
             .find(|(p, _, _)| p == "theme.yaml")
             .map(|(_, o, b)| {
-                // (Without a byte-order mark, as site.yaml is read: the
-                // snippet under an error would show it as a character, and
-                // underline one column too far left.)
-                let text = String::from_utf8_lossy(b);
-                let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-                (o.clone(), text.to_string())
-            });
+                crate::content::decode(o, b.to_vec())
+                    .map(|text| (o.clone(), text))
+                    .map_err(|d| vec![d])
+            })
+            .transpose()?;
         let parent = match yaml {
             Some((origin, text)) if !text.trim().is_empty() => {
                 let mut file: ThemeFile = crate::content::yaml::parse(&origin, &text, &text, 1)?;

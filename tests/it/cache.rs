@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{WALL_ANGEL, build_ok, example_site, movepress, snapshot_tree, stderr};
+use crate::support::{WALL_ANGEL, build_ok, example_site, movepress, read, snapshot_tree, stderr};
 
 const CACHE: &str = ".movepress-cache/handouts";
 
@@ -158,4 +158,18 @@ fn a_new_address_remakes_only_the_handouts_that_link_to_it() {
         snapshot_tree(&build_ok(site)) == cached,
         "the same output as a build without a cache"
     );
+}
+
+/// The feed's length is not on any handout: changing it makes no handout again.
+#[test]
+fn changing_the_feed_limit_keeps_every_handout() {
+    let site = example_site();
+    build_ok(site.path());
+    let config = site.path().join("site.yaml");
+    let yaml = read(&config);
+    std::fs::write(&config, format!("{yaml}\nfeed:\n  limit: 5\n")).unwrap();
+    let build = movepress(site.path(), &["build"]);
+    let err = stderr(&build);
+    assert!(build.status.success(), "{err}");
+    assert!(err.contains("22 handouts (all from the cache)"), "{err}");
 }
