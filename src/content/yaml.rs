@@ -310,6 +310,17 @@ impl<'de> serde::Deserialize<'de> for Node {
 
 struct NodeVisitor;
 
+/// Visitor methods that take a value holding no text, as [`Node::Other`].
+macro_rules! other_values {
+    ($($visit:ident: $kind:ty),*) => {
+        $(
+            fn $visit<E>(self, _: $kind) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+        )*
+    };
+}
+
 impl<'de> serde::de::Visitor<'de> for NodeVisitor {
     type Value = Node;
 
@@ -321,29 +332,16 @@ impl<'de> serde::de::Visitor<'de> for NodeVisitor {
         Ok(Node::Text(text.contains('\0')))
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-
-    fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-
-    fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-
-    fn visit_i128<E>(self, _: i128) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-
-    fn visit_u128<E>(self, _: u128) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
-
-    fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
-        Ok(Node::Other)
-    }
+    // (serde has no default for these under `deserialize_any`: each is
+    // accepted, as a value that holds no text.)
+    other_values!(
+        visit_bool: bool,
+        visit_i64: i64,
+        visit_u64: u64,
+        visit_i128: i128,
+        visit_u128: u128,
+        visit_f64: f64
+    );
 
     fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Node, E> {
         // (`!!binary`: read into a text field, its bytes are the text.)
