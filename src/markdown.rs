@@ -8,11 +8,86 @@ use std::fmt::Write as _;
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// A parsed Markdown text.
-#[derive(Debug, Clone, Default, PartialEq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
     /// Shared: a site copies its exercises (to add picture sizes, to keep
     /// them between rebuilds), and a copy of the text is only a count.
     pub blocks: std::sync::Arc<[Block]>,
+    /// SHA-256 of the options and the Markdown text the blocks were parsed
+    /// from; `None` for a document made otherwise. See the `Hash` impl.
+    pub origin: Option<[u8; 32]>,
+}
+
+impl std::hash::Hash for Document {
+    /// A parsed document is hashed as what it was parsed from, which with
+    /// this file's code decides its blocks (the handout cache's keys, the
+    /// one user of this hash, include a fingerprint of this file). Hashing
+    /// the blocks instead hands the hasher thousands of pieces of a few
+    /// bytes: at 10,000 exercises that was 3 % of a build's time. Then come
+    /// the addresses of its links and pictures, for a hasher that looks for
+    /// internal links in what it is given (`handout_cache::Shown`).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match &self.origin {
+            Some(origin) => {
+                origin.hash(state);
+                each_address(&self.blocks, &mut |address| address.hash(state));
+            }
+            None => self.blocks.hash(state),
+        }
+    }
+}
+
+/// The text's origin, as [`Document::origin`] holds it.
+fn origin(source: &str, options: MarkdownOptions) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    hash.update([u8::from(options.allow_html)]);
+    hash.update(source.as_bytes());
+    hash.finalize().into()
+}
+
+/// Every link target, picture address and raw HTML text in `blocks`:
+/// wherever an internal link (`@/exercises/cat-cow.md`) may be written.
+fn each_address(blocks: &[Block], visit: &mut dyn FnMut(&str)) {
+    for block in blocks {
+        match block {
+            Block::Heading { content, .. } | Block::Paragraph(content) => {
+                each_inline_address(content, visit)
+            }
+            Block::List { items, .. } => items.iter().for_each(|item| each_address(item, visit)),
+            Block::Quote(blocks)
+            | Block::Footnote {
+                content: blocks, ..
+            } => each_address(blocks, visit),
+            Block::Table { head, rows, .. } => head
+                .iter()
+                .chain(rows.iter().flatten())
+                .for_each(|cell| each_inline_address(cell, visit)),
+            Block::Html(html) => visit(html),
+            Block::Code { .. } | Block::Rule => {}
+        }
+    }
+}
+
+fn each_inline_address(inlines: &[Inline], visit: &mut dyn FnMut(&str)) {
+    for inline in inlines {
+        match inline {
+            Inline::Link(link) => {
+                visit(&link.href);
+                each_inline_address(&link.content, visit);
+            }
+            Inline::Image(image) => visit(&image.src),
+            Inline::Html(html) => visit(html),
+            Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) => {
+                each_inline_address(c, visit)
+            }
+            Inline::Text(_)
+            | Inline::Code(_)
+            | Inline::LineBreak
+            | Inline::SoftBreak
+            | Inline::FootnoteRef(_) => {}
+        }
+    }
 }
 
 /// A block-level element.
@@ -131,7 +206,10 @@ pub fn parse(source: &str, options: MarkdownOptions) -> Document {
     for (event, range) in events {
         builder.event(event, range.start);
     }
-    builder.finish()
+    Document {
+        origin: Some(origin(source, options)),
+        ..builder.finish()
+    }
 }
 
 /// A container being filled while events stream in.
@@ -549,6 +627,7 @@ impl Builder {
                 compact_children(&mut blocks);
                 Document {
                     blocks: blocks.into(),
+                    origin: None,
                 }
             }
             _ => Document::default(),

@@ -128,6 +128,52 @@ fn permissions_changed_in_the_output_do_not_reach_the_next_build() {
     );
 }
 
+/// The text under the front matter is on the sheet too: a change there
+/// makes the exercise's sheet and the programs that show it again, and a
+/// change back finds them in the cache.
+#[test]
+fn editing_an_exercises_text_remakes_its_handouts() {
+    let dir = example_site();
+    let site = dir.path();
+    build_ok(site);
+    let path = site.join("content/exercises/cat-cow.md");
+    let text = fs::read_to_string(&path).expect("read");
+    let step = "5. Move slowly between the two shapes, one breath for each.";
+    assert!(
+        text.contains(step),
+        "the example's step is as this test expects"
+    );
+    fs::write(
+        &path,
+        text.replace(
+            step,
+            "5. Move slowly between the two shapes, two breaths for each.",
+        ),
+    )
+    .expect("write");
+    let edited = summary(site);
+    assert!(
+        edited.contains("22 handouts (18 from the cache)"),
+        "{edited}"
+    );
+    let pdf = lopdf::Document::load(site.join("output/handouts/exercises/cat-cow.pdf"))
+        .expect("the sheet parses");
+    let pages: Vec<u32> = pdf.get_pages().keys().copied().collect();
+    let shown = pdf.extract_text(&pages).expect("the sheet's text");
+    assert!(
+        shown
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("two breaths for each"),
+        "the sheet shows the new text: {shown}"
+    );
+
+    fs::write(&path, &text).expect("write");
+    let back = summary(site);
+    assert!(back.contains("22 handouts (18 from the cache)"), "{back}");
+}
+
 #[test]
 fn a_new_address_remakes_only_the_handouts_that_link_to_it() {
     let dir = example_site();
