@@ -216,21 +216,43 @@ impl Loaded {
             done: Default::default(),
             total: total as u64,
         };
+        // The folders of the exercise and program pages, in the order the
+        // pages come: made by a thread of their own (see
+        // `Staging::make_folders_ahead`).
+        let folders: Vec<String> = site
+            .exercises
+            .iter()
+            .map(|e| render::views::exercise_url(&e.slug))
+            .chain(
+                site.programs
+                    .iter()
+                    .map(|p| render::views::program_url(&p.slug)),
+            )
+            .map(|url| url.trim_end_matches('/').to_string())
+            .collect();
         // Pages, handouts and the other files are made side by side, so
         // that no core waits between one kind of file and the next.
-        let (pages, (handouts, metas)) = rayon::join(
-            || render::html::render(&site, &theme, &html, &counts, sink),
-            || {
-                rayon::join(
-                    || handouts(&site, &theme.handout, cache, sink),
-                    || {
-                        let mut errors = put_meta_files(&site, sink);
-                        errors.extend(statics.into_iter().filter_map(|file| sink.put(file).err()));
-                        errors
-                    },
-                )
-            },
-        );
+        let (pages, (handouts, metas)) = std::thread::scope(|scope| {
+            // (Without the thread, the pages make their folders themselves.)
+            let _ahead = std::thread::Builder::new()
+                .name("folders".into())
+                .spawn_scoped(scope, || sink.make_folders(&folders));
+            rayon::join(
+                || render::html::render(&site, &theme, &html, &counts, sink),
+                || {
+                    rayon::join(
+                        || handouts(&site, &theme.handout, cache, sink),
+                        || {
+                            let mut errors = put_meta_files(&site, sink);
+                            errors.extend(
+                                statics.into_iter().filter_map(|file| sink.put(file).err()),
+                            );
+                            errors
+                        },
+                    )
+                },
+            )
+        });
         let mut errors = metas;
         done_with((site, theme));
         let (pages, (handouts, handouts_cached)) = match (pages, handouts) {
@@ -388,6 +410,10 @@ impl output::Sink for Counted<'_> {
             self.tick();
         }
         put
+    }
+
+    fn make_folders(&self, folders: &[String]) {
+        self.sink.make_folders(folders);
     }
 }
 

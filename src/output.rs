@@ -55,6 +55,12 @@ pub trait Sink: Sync {
             None => Ok(false),
         }
     }
+
+    /// Makes, ahead of their files, the folders (relative paths, in the
+    /// order their files will come) that many files will be put in; see
+    /// [`Staging`]'s. Only a folder on disk does anything; a folder that
+    /// cannot be made here is left to the file put in it, which says why.
+    fn make_folders(&self, _folders: &[String]) {}
 }
 
 /// Makes a file piece by piece into the writer it is given.
@@ -333,6 +339,10 @@ impl Sink for Staging {
         self.put_bytes(artifact.path, &artifact.bytes)
     }
 
+    fn make_folders(&self, folders: &[String]) {
+        self.make_folders_ahead(folders);
+    }
+
     fn put_bytes(&self, path: String, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.claims.claim(&path)?;
         if let Ok(file) = self.prepare(&path) {
@@ -380,6 +390,39 @@ impl Sink for Staging {
             None => {
                 self.claims.release(&path);
                 Ok(false)
+            }
+        }
+    }
+}
+
+impl Staging {
+    /// Makes `folders` (relative paths), one after another, while other
+    /// threads render the files that go in them. Two threads making folders
+    /// in one folder wait for each other in the kernel (each holds the
+    /// parent's lock while the file system finds room for the new folder),
+    /// and the one that waits spins: with one thread making the 10,000
+    /// folders of the exercise pages in the order the pages come, the
+    /// threads that write the pages find their folders made.
+    pub fn make_folders_ahead(&self, folders: &[String]) {
+        for folder in folders {
+            if self.failed.load(Ordering::Relaxed) || interrupt::stopping() {
+                return;
+            }
+            let safe = !folder.is_empty()
+                && !folder.contains('\\')
+                && Path::new(folder)
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_)));
+            if !safe {
+                continue;
+            }
+            let dir = self.folder.join(folder);
+            let made = self.dirs.lock().is_ok_and(|dirs| dirs.contains(&dir));
+            if !made
+                && make_dirs(&self.folder, &dir).is_ok()
+                && let Ok(mut dirs) = self.dirs.lock()
+            {
+                dirs.insert(dir);
             }
         }
     }
@@ -767,6 +810,40 @@ mod tests {
                 Ok(true)
             );
         }
+    }
+
+    #[test]
+    fn folders_made_ahead_hold_their_pages_and_never_leave_the_output() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = dir.path().join("output");
+        let staging = Staging::begin(&out).expect("staging");
+        let folders = [
+            "exercises/cat-cow",
+            "../outside",
+            "/abs",
+            "programs/a\\b",
+            "",
+            "exercises/cat-cow",
+        ]
+        .map(String::from);
+        staging.make_folders(&folders);
+        assert!(staging.folder.join("exercises/cat-cow").is_dir());
+        assert!(!dir.path().join("outside").exists());
+        assert!(!staging.folder.join("programs").exists());
+        staging
+            .put_bytes("exercises/cat-cow/index.html".into(), b"page")
+            .expect("put");
+        staging.finish().expect("finish");
+        assert_eq!(
+            fs::read(out.join("exercises/cat-cow/index.html")).expect("read"),
+            b"page"
+        );
+        let mut top: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        top.sort();
+        assert_eq!(top, [".output.lock", "output"]);
     }
 
     #[test]
