@@ -508,6 +508,9 @@ struct Prepared<'a> {
     programs_of: views::ProgramsOf<'a>,
     term_links: TermLinks,
     disclaimer: Disclaimer<'a>,
+    /// Whether the home page only counts its `exercises` (see
+    /// [`Theme::only_counts`]): it is given the cards without `html`.
+    home_counts_only: bool,
 }
 
 /// Every term's link (`slug`, `label`, `url`, `count`) as template data,
@@ -629,6 +632,7 @@ impl<'a> Prepared<'a> {
             programs_of: views::ProgramsOf::new(site),
             term_links: TermLinks::new(counts),
             disclaimer: Disclaimer::new(&site.config.disclaimers.site),
+            home_counts_only: theme.only_counts("index.html", "exercises"),
         }
     }
 }
@@ -847,6 +851,17 @@ impl<'a> Cards<'a> {
         Ok(Value::from(cards))
     }
 
+    /// Every card in title order, without `html`.
+    fn plain_library(&self) -> Value {
+        let cards: Vec<Value> = self
+            .counts
+            .by_title
+            .iter()
+            .map(|&i| self.plain(i).clone())
+            .collect();
+        Value::from(cards)
+    }
+
     /// Every card in title order, with `html` for the page at `root` (the
     /// library or the home page): made for that one page, not shared with
     /// the others (`serve` keeps them in its [`CardMemo`]).
@@ -956,10 +971,12 @@ fn render_job(
     let cards = &prepared.cards;
     match &job.data {
         Data::Home => {
-            ctx.insert_value(
-                "exercises",
-                cards.library(&root).map_err(Failure::Template)?,
-            );
+            let exercises = if prepared.home_counts_only {
+                cards.plain_library()
+            } else {
+                cards.library(&root).map_err(Failure::Template)?
+            };
+            ctx.insert_value("exercises", exercises);
             ctx.insert("programs", &views::program_cards(site));
             ctx.insert("taxonomies", &counts.groups());
         }

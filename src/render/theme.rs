@@ -361,6 +361,38 @@ impl Theme {
         !(rest.contains(['\0', '\\']) || rest.contains("__tera") || mentions_word(&rest, "root"))
     }
 
+    /// Whether `template` and every template it may use read the value
+    /// `name` only to count it (`{{ name | length }}`, in any spacing):
+    /// then any list of the same length renders the page alike. The home
+    /// page of the built-in themes only counts its `exercises`, whose
+    /// cards' HTML (10,000 of them at 10,000 exercises) it would otherwise
+    /// be given for nothing. Conservative: a template this cannot follow
+    /// (a name not quoted, a tag it cannot read, a component anywhere, a
+    /// mention of the whole context) is taken to read `name` in full.
+    pub fn only_counts(&self, template: &str, name: &str) -> bool {
+        if self.sources.values().any(|s| defines_component(s)) {
+            return false;
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut todo = vec![template.to_string()];
+        while let Some(next) = todo.pop() {
+            if !seen.insert(next.clone()) {
+                continue;
+            }
+            let Some(source) = self.sources.get(&next) else {
+                continue;
+            };
+            let Some(used) = used_templates(source) else {
+                return false;
+            };
+            if !counts_only(source, name) {
+                return false;
+            }
+            todo.extend(used);
+        }
+        true
+    }
+
     /// Whether the theme or the site has a template of this name.
     pub fn has(&self, template: &str) -> bool {
         self.origins.contains_key(template)
@@ -627,6 +659,59 @@ fn without_root_tags(source: &str) -> String {
     kept
 }
 
+/// Whether every mention of the value `name` in the tags of `source`
+/// (`{{ }}` and `{% %}`; comments left out) is `name | length`; `false`
+/// if a tag cannot be read (one opened inside another) or names the
+/// whole context.
+fn counts_only(source: &str, name: &str) -> bool {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_';
+    let mut rest = source;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let close = match after.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let inner = &after[1..];
+        let Some(end) = inner.find(close) else {
+            return false;
+        };
+        let tag = &inner[..end];
+        rest = &inner[end + close.len()..];
+        if close == "#}" {
+            continue;
+        }
+        if tag.contains("{{") || tag.contains("{%") || tag.contains("{#") || tag.contains("__tera")
+        {
+            return false;
+        }
+        for (at, _) in tag.match_indices(name) {
+            let before = tag[..at].chars().next_back();
+            let after = &tag[at + name.len()..];
+            if before.is_some_and(|c| is_name(c) || c == '.')
+                || after.chars().next().is_some_and(is_name)
+            {
+                continue;
+            }
+            let counted = after
+                .trim_start()
+                .strip_prefix('|')
+                .map(str::trim_start)
+                .and_then(|f| f.strip_prefix("length"))
+                .is_some_and(|f| !f.chars().next().is_some_and(is_name));
+            if !counted {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Whether `word` appears in `text` not as part of a longer name (letters,
 /// digits or `_` on either side).
 fn mentions_word(text: &str, word: &str) -> bool {
@@ -733,6 +818,70 @@ mod tests {
             used_templates("{# tags start with {% #}{% include \"d.html\" %}"),
             None
         );
+    }
+
+    #[test]
+    fn a_page_only_counts_a_value_when_every_mention_of_it_is_its_length() {
+        let theme = |sources: &[(&str, &str)]| super::Theme {
+            tera: tera::Tera::new(),
+            origins: BTreeMap::new(),
+            sources: sources
+                .iter()
+                .map(|(name, text)| (name.to_string(), text.to_string()))
+                .collect(),
+            static_files: Vec::new(),
+            handout: super::HandoutLook::default(),
+        };
+        let counts = |index: &str| {
+            theme(&[
+                ("index.html", index),
+                (
+                    "base.html",
+                    "<main>{% block main %}{% endblock main %}</main>",
+                ),
+            ])
+            .only_counts("index.html", "exercises")
+        };
+        let clinic = include_str!("../../themes/clinic/templates/index.html");
+        assert!(counts(clinic));
+        for counted in [
+            "<a href=\"{{ root }}exercises/\">All exercises</a>{{exercises|length}}",
+            "{% if exercises | length > 3 %}many{% endif %}{# {% for e in exercises %} #}",
+            "{{ site.exercises }}{{ my_exercises }}{{ exercises | length | pluralize }}",
+        ] {
+            assert!(counts(counted), "{counted}");
+        }
+        for read in [
+            "{% for card in exercises %}{{ card.html | safe }}{% endfor %}",
+            "{{ exercises | first }}",
+            "{{ exercises[0].title }}",
+            "{% set e = exercises %}{{ e | length }}",
+            "{{ exercises | lengthy }}",
+            "{% include partial %}",
+            "{{ __tera_context }}",
+            "{{ exercises | length",
+        ] {
+            assert!(!counts(read), "{read}");
+        }
+        // What a page uses counts too: its parent, what it includes.
+        let with = |base: &str| {
+            theme(&[
+                (
+                    "index.html",
+                    "{% extends \"base.html\" %}{% include \"p.html\" %}",
+                ),
+                ("base.html", base),
+                ("p.html", "{{ exercises | length }}"),
+            ])
+            .only_counts("index.html", "exercises")
+        };
+        assert!(with("<main></main>"));
+        assert!(!with("{% for c in exercises %}{{ c.title }}{% endfor %}"));
+        let component = theme(&[
+            ("index.html", "{{ exercises | length }}"),
+            ("c.html", "{% component card() %}{% endcomponent %}"),
+        ]);
+        assert!(!component.only_counts("index.html", "exercises"));
     }
 
     #[test]

@@ -394,6 +394,35 @@ fn an_exercise_page_gets_its_data_in_the_documented_order() {
     assert!(keys.starts_with("slug title summary url"), "{keys}");
 }
 
+/// The example's home page only counts the exercises; a home page that
+/// shows their cards gets each card's HTML, with links from the site root.
+#[test]
+fn a_home_page_that_shows_the_cards_gets_them_whole() {
+    let site = example_site();
+    let out = build_ok(site.path());
+    let home = visible_text(&read(&out.join("index.html")));
+    assert!(home.contains("All 18 exercises"), "{home}");
+
+    std::fs::create_dir_all(site.path().join("templates")).expect("mkdir");
+    std::fs::write(
+        site.path().join("templates/index.html"),
+        "{% extends \"base.html\" %}{% block main %}<p>{{ exercises | length }} in all</p>\
+         <ul>{% for card in exercises %}{{ card.html | safe }}{% endfor %}</ul>{% endblock main %}",
+    )
+    .expect("write the home page");
+    let out = build_ok(site.path());
+    let html = read(&out.join("index.html"));
+    assert!(visible_text(&html).contains("18 in all"), "{html}");
+    let card = html
+        .split("<li class=\"card exercise-card\" data-slug=\"cat-cow\"")
+        .nth(1)
+        .expect("the home page shows the cat-cow card");
+    assert!(
+        card.contains("<a href=\"exercises/cat-cow/\""),
+        "links from the site root: {card}"
+    );
+}
+
 #[test]
 fn cards_are_made_for_the_page_that_shows_them() {
     let site = example_site();
