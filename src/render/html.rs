@@ -509,7 +509,7 @@ struct Prepared<'a> {
     term_links: TermLinks,
     disclaimer: Disclaimer<'a>,
     /// Whether the home page only counts its `exercises` (see
-    /// [`Theme::only_counts`]): it is given the cards without `html`.
+    /// [`Theme::only_counts`]): a build gives it the cards without `html`.
     home_counts_only: bool,
 }
 
@@ -971,7 +971,9 @@ fn render_job(
     let cards = &prepared.cards;
     match &job.data {
         Data::Home => {
-            let exercises = if prepared.home_counts_only {
+            // (`serve` keeps the cards with `html` from one rebuild to the
+            // next, and makes the others again: there, those are cheaper.)
+            let exercises = if prepared.home_counts_only && cards.memo.is_none() {
                 cards.plain_library()
             } else {
                 cards.library(&root).map_err(Failure::Template)?
