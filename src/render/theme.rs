@@ -660,33 +660,50 @@ fn without_root_tags(source: &str) -> String {
 }
 
 /// Whether every mention of the value `name` in the tags of `source`
-/// (`{{ }}` and `{% %}`; comments left out) is `name | length`; `false`
-/// if a tag cannot be read (one opened inside another) or names the
-/// whole context.
+/// (`{{ }}` and `{% %}`; comments left out) is `name | length`. A tag ends
+/// where tera's reader ends it: string literals are read whole. `false`
+/// if a tag cannot be read that way (one opened inside another, an
+/// unclosed string or tag, a backslash), for a `raw` block (its text is
+/// not read as tags by tera) and for a mention of the whole context.
 fn counts_only(source: &str, name: &str) -> bool {
     let is_name = |c: char| c.is_alphanumeric() || c == '_';
-    let mut rest = source;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        let close = match after.chars().next() {
-            Some('{') => "}}",
-            Some('%') => "%}",
-            Some('#') => "#}",
+    let bytes = source.as_bytes();
+    let mut from = 0;
+    while let Some(open) = source[from..].find('{').map(|i| from + i) {
+        let close: &[u8] = match bytes.get(open + 1) {
+            Some(b'{') => b"}}",
+            Some(b'%') => b"%}",
+            Some(b'#') => b"#}",
             _ => {
-                rest = after;
+                from = open + 1;
                 continue;
             }
         };
-        let inner = &after[1..];
-        let Some(end) = inner.find(close) else {
-            return false;
+        let start = open + 2;
+        let mut at = start;
+        let end = loop {
+            match bytes.get(at) {
+                None => return false,
+                Some(quote @ (b'"' | b'\'' | b'`')) if close != b"#}" => {
+                    match bytes[at + 1..].iter().position(|b| b == quote) {
+                        Some(length) => at += length + 2,
+                        None => return false,
+                    }
+                }
+                Some(_) if bytes[at..].starts_with(close) => break at,
+                Some(_) => at += 1,
+            }
         };
-        let tag = &inner[..end];
-        rest = &inner[end + close.len()..];
-        if close == "#}" {
+        from = end + 2;
+        if close == b"#}" {
             continue;
         }
-        if tag.contains("{{") || tag.contains("{%") || tag.contains("{#") || tag.contains("__tera")
+        // (Quotes and braces are ASCII: `start` and `end` are on characters.)
+        let tag = &source[start..end];
+        if ["{{", "{%", "{#", "__tera", "\\"]
+            .iter()
+            .any(|bad| tag.contains(bad))
+            || keyword(tag.trim_start_matches(['-', '+']).trim_start()) == "raw"
         {
             return false;
         }
@@ -860,6 +877,14 @@ mod tests {
             "{% include partial %}",
             "{{ __tera_context }}",
             "{{ exercises | length",
+            // Strings are read whole, as tera reads them.
+            "{% for card in [] if \"%}\" == \"\" else exercises %}{{ card.html | safe }}{% endfor %}",
+            "{{ \"}}\" ~ exercises[0].html }}",
+            "{{ 'x }} exercises | length' ~ exercises[0].title }}",
+            "{{ \"unclosed }}",
+            // A raw block's text is not read as tags.
+            "{% raw %}{#{% endraw %}{{ exercises[0].html }}#}",
+            "{{ \"\\\"\" ~ exercises[0].title }}",
         ] {
             assert!(!counts(read), "{read}");
         }
