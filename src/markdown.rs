@@ -49,40 +49,57 @@ fn origin(source: &str, options: MarkdownOptions) -> [u8; 32] {
 /// Every link target, picture address and raw HTML text in `blocks`:
 /// wherever an internal link (`@/exercises/cat-cow.md`) may be written.
 fn each_address(blocks: &[Block], visit: &mut dyn FnMut(&str)) {
+    walk(blocks, &mut |node| match node {
+        Node::Block(Block::Html(html)) | Node::Inline(Inline::Html(html)) => visit(html),
+        Node::Inline(Inline::Link(link)) => visit(&link.href),
+        Node::Inline(Inline::Image(image)) => visit(&image.src),
+        _ => {}
+    });
+}
+
+/// A block or an inline, as [`walk`] hands them on.
+#[derive(Clone, Copy)]
+pub enum Node<'a> {
+    Block(&'a Block),
+    Inline(&'a Inline),
+}
+
+/// Hands every block and inline in `blocks` to `visit`, at any depth
+/// (list items, quotes, footnotes, table cells, what links and emphasis
+/// hold), each before what it holds.
+pub fn walk<'a>(blocks: &'a [Block], visit: &mut dyn FnMut(Node<'a>)) {
     for block in blocks {
+        visit(Node::Block(block));
         match block {
             Block::Heading { content, .. } | Block::Paragraph(content) => {
-                each_inline_address(content, visit)
+                walk_inlines(content, visit)
             }
-            Block::List { items, .. } => items.iter().for_each(|item| each_address(item, visit)),
+            Block::List { items, .. } => items.iter().for_each(|item| walk(item, visit)),
             Block::Quote(blocks)
             | Block::Footnote {
                 content: blocks, ..
-            } => each_address(blocks, visit),
+            } => walk(blocks, visit),
             Block::Table { head, rows, .. } => head
                 .iter()
                 .chain(rows.iter().flatten())
-                .for_each(|cell| each_inline_address(cell, visit)),
-            Block::Html(html) => visit(html),
-            Block::Code { .. } | Block::Rule => {}
+                .for_each(|cell| walk_inlines(cell, visit)),
+            Block::Code { .. } | Block::Rule | Block::Html(_) => {}
         }
     }
 }
 
-fn each_inline_address(inlines: &[Inline], visit: &mut dyn FnMut(&str)) {
+fn walk_inlines<'a>(inlines: &'a [Inline], visit: &mut dyn FnMut(Node<'a>)) {
     for inline in inlines {
+        visit(Node::Inline(inline));
         match inline {
-            Inline::Link(link) => {
-                visit(&link.href);
-                each_inline_address(&link.content, visit);
-            }
-            Inline::Image(image) => visit(&image.src),
-            Inline::Html(html) => visit(html),
+            Inline::Link(link) => walk_inlines(&link.content, visit),
             Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) => {
-                each_inline_address(c, visit)
+                walk_inlines(c, visit)
             }
             Inline::Text(_)
             | Inline::Code(_)
+            | Inline::Image(_)
+            | Inline::Html(_)
             | Inline::LineBreak
             | Inline::SoftBreak
             | Inline::FootnoteRef(_) => {}

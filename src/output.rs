@@ -71,6 +71,16 @@ fn read_entry(entry: &Path, bytes: Option<Vec<u8>>) -> Option<Vec<u8>> {
     bytes.or_else(|| fs::read(entry).ok())
 }
 
+/// Whether `path`, relative to the output folder, stays inside it: only
+/// names, no `..`, no root, no backslash (a separator on Windows).
+fn stays_inside(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
 /// The paths taken so far in one build.
 #[derive(Default)]
 struct Claims(Mutex<HashSet<String>>);
@@ -78,12 +88,7 @@ struct Claims(Mutex<HashSet<String>>);
 impl Claims {
     /// Refuses paths that would escape the output folder or collide.
     fn claim(&self, path: &str) -> Result<(), Diagnostic> {
-        let safe = !path.is_empty()
-            && !path.contains('\\')
-            && Path::new(path)
-                .components()
-                .all(|c| matches!(c, Component::Normal(_)));
-        if !safe {
+        if !stays_inside(path) {
             return Err(Diagnostic::error(
                 path,
                 "refusing to write outside the output folder",
@@ -408,12 +413,7 @@ impl Staging {
             if self.failed.load(Ordering::Relaxed) || interrupt::stopping() {
                 return;
             }
-            let safe = !folder.is_empty()
-                && !folder.contains('\\')
-                && Path::new(folder)
-                    .components()
-                    .all(|c| matches!(c, Component::Normal(_)));
-            if !safe {
+            if !stays_inside(folder) {
                 continue;
             }
             let dir = self.folder.join(folder);

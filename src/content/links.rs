@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::content::line_column;
-use crate::markdown::{Block, Document, Inline};
+use crate::markdown::{self, Block, Document, Inline};
 
 /// The prefix of an internal link.
 pub const PREFIX: &str = "@/";
@@ -81,39 +81,13 @@ pub fn targets_in(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Every link in `blocks`, at any depth: its target and its offset.
 fn each_link(blocks: &[Block], visit: &mut dyn FnMut(&str, usize)) {
-    for block in blocks {
-        match block {
-            Block::Heading { content, .. } | Block::Paragraph(content) => {
-                each_inline(content, visit)
-            }
-            Block::List { items, .. } => items.iter().for_each(|item| each_link(item, visit)),
-            Block::Quote(blocks)
-            | Block::Footnote {
-                content: blocks, ..
-            } => each_link(blocks, visit),
-            Block::Table { head, rows, .. } => head
-                .iter()
-                .chain(rows.iter().flatten())
-                .for_each(|cell| each_inline(cell, visit)),
-            Block::Code { .. } | Block::Rule | Block::Html(_) => {}
+    markdown::walk(blocks, &mut |node| {
+        if let markdown::Node::Inline(Inline::Link(link)) = node {
+            visit(&link.href, link.offset);
         }
-    }
-}
-
-fn each_inline(inlines: &[Inline], visit: &mut dyn FnMut(&str, usize)) {
-    for inline in inlines {
-        match inline {
-            Inline::Link(link) => {
-                visit(&link.href, link.offset);
-                each_inline(&link.content, visit);
-            }
-            Inline::Strong(c) | Inline::Emphasis(c) | Inline::Strikethrough(c) => {
-                each_inline(c, visit)
-            }
-            _ => {}
-        }
-    }
+    });
 }
 
 /// Rewrites a link target for a page `root` away from the site root: internal
