@@ -508,9 +508,11 @@ struct Prepared<'a> {
     programs_of: views::ProgramsOf<'a>,
     term_links: TermLinks,
     disclaimer: Disclaimer<'a>,
-    /// Whether the home page only counts its `exercises` (see
-    /// [`Theme::only_counts`]): a build gives it the cards without `html`.
-    home_counts_only: bool,
+    /// Whether the home page is given its `exercises` without `html`: in a
+    /// one-off build, when it only counts them (see [`Theme::only_counts`]).
+    /// (`serve` keeps the cards with `html` from one rebuild to the next
+    /// and would make the others again: there, those are cheaper.)
+    plain_home: bool,
 }
 
 /// Every term's link (`slug`, `label`, `url`, `count`) as template data,
@@ -632,7 +634,7 @@ impl<'a> Prepared<'a> {
             programs_of: views::ProgramsOf::new(site),
             term_links: TermLinks::new(counts),
             disclaimer: Disclaimer::new(&site.config.disclaimers.site),
-            home_counts_only: theme.only_counts("index.html", "exercises"),
+            plain_home: memo.is_none() && theme.only_counts("index.html", "exercises"),
         }
     }
 }
@@ -971,9 +973,7 @@ fn render_job(
     let cards = &prepared.cards;
     match &job.data {
         Data::Home => {
-            // (`serve` keeps the cards with `html` from one rebuild to the
-            // next, and makes the others again: there, those are cheaper.)
-            let exercises = if prepared.home_counts_only && cards.memo.is_none() {
+            let exercises = if prepared.plain_home {
                 cards.plain_library()
             } else {
                 cards.library(&root).map_err(Failure::Template)?

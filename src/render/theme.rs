@@ -373,24 +373,12 @@ impl Theme {
         if self.sources.values().any(|s| defines_component(s)) {
             return false;
         }
-        let mut seen = std::collections::BTreeSet::new();
-        let mut todo = vec![template.to_string()];
-        while let Some(next) = todo.pop() {
-            if !seen.insert(next.clone()) {
-                continue;
-            }
-            let Some(source) = self.sources.get(&next) else {
-                continue;
-            };
-            let Some(used) = used_templates(source) else {
-                return false;
-            };
-            if !counts_only(source, name) {
-                return false;
-            }
-            todo.extend(used);
-        }
-        true
+        reached(&uses_of(&self.sources), vec![template]).is_some_and(|reached| {
+            reached
+                .iter()
+                .filter_map(|t| self.sources.get(*t))
+                .all(|source| counts_only(source, name))
+        })
     }
 
     /// Whether the theme or the site has a template of this name.
@@ -570,10 +558,7 @@ fn read_folder(
 /// taken to use every template.
 fn template_hashes(sources: &BTreeMap<String, String>) -> BTreeMap<String, u64> {
     use std::hash::{Hash, Hasher};
-    let uses: BTreeMap<&str, Option<Vec<String>>> = sources
-        .iter()
-        .map(|(name, source)| (name.as_str(), used_templates(source)))
-        .collect();
+    let uses = uses_of(sources);
     let components: Vec<&str> = sources
         .iter()
         .filter(|(_, source)| defines_component(source))
@@ -582,37 +567,58 @@ fn template_hashes(sources: &BTreeMap<String, String>) -> BTreeMap<String, u64> 
     sources
         .keys()
         .map(|name| {
-            let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-            let mut todo: Vec<&str> = vec![name.as_str()];
-            todo.extend(&components);
+            let mut start: Vec<&str> = vec![name.as_str()];
+            start.extend(&components);
             // These pages are given cards made with the card partial.
             if crate::render::html::CARD_PAGES.contains(&name.as_str()) {
-                todo.push(crate::render::html::CARD_PARTIAL);
+                start.push(crate::render::html::CARD_PARTIAL);
             }
-            let mut everything = false;
-            while let Some(next) = todo.pop() {
-                if !seen.insert(next) {
-                    continue;
-                }
-                match uses.get(next) {
-                    Some(Some(used)) => todo.extend(
-                        used.iter()
-                            .filter_map(|u| sources.get_key_value(u))
-                            .map(|(k, _)| k.as_str()),
-                    ),
-                    Some(None) => everything = true,
-                    None => {}
-                }
-            }
+            // (`None`: one names another in a way not followed; all count.)
+            let reached = reached(&uses, start);
             let mut state = std::hash::DefaultHasher::new();
             for (template, source) in sources {
-                if everything || seen.contains(template.as_str()) {
+                if reached
+                    .as_ref()
+                    .is_none_or(|reached| reached.contains(template.as_str()))
+                {
                     (template, source).hash(&mut state);
                 }
             }
             (name.clone(), state.finish())
         })
         .collect()
+}
+
+/// The templates each template names in its `extends`, `include` and
+/// `import` tags (see [`used_templates`]).
+fn uses_of(sources: &BTreeMap<String, String>) -> BTreeMap<&str, Option<Vec<String>>> {
+    sources
+        .iter()
+        .map(|(name, source)| (name.as_str(), used_templates(source)))
+        .collect()
+}
+
+/// The templates `start` and what they use, followed to the end; `None` if
+/// one of them names another in a way this cannot follow.
+fn reached<'a>(
+    uses: &BTreeMap<&'a str, Option<Vec<String>>>,
+    mut todo: Vec<&'a str>,
+) -> Option<std::collections::BTreeSet<&'a str>> {
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(next) = todo.pop() {
+        if !seen.insert(next) {
+            continue;
+        }
+        if let Some(used) = uses.get(next) {
+            todo.extend(
+                used.as_ref()?
+                    .iter()
+                    .filter_map(|u| uses.get_key_value(u.as_str()))
+                    .map(|(k, _)| *k),
+            );
+        }
+    }
+    Some(seen)
 }
 
 /// Whether every tag of `source` only chooses or repeats what is printed
